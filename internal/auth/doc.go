@@ -1,0 +1,8 @@
+// Package auth issues and checks ballast's access tokens.
+//
+// A token is issued to a user name with scopes such as "ml/*:write"; only
+// its SHA-256 is stored. Requests present it as the password of HTTP Basic
+// auth or as a Bearer token. Authenticate turns a request into an Identity,
+// which answers Allows(repo, level); protocol packages decide how to answer
+// a refusal (LFS-Authenticate, WWW-Authenticate, status codes).
+package auth

@@ -1,0 +1,163 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Level is an access level. Each level includes the ones below it.
+type Level int
+
+const (
+	None Level = iota
+	Read
+	Write
+	Admin
+)
+
+func (l Level) String() string {
+	switch l {
+	case Read:
+		return "read"
+	case Write:
+		return "write"
+	case Admin:
+		return "admin"
+	}
+	return "none"
+}
+
+// ParseLevel parses "read", "write" or "admin".
+func ParseLevel(s string) (Level, error) {
+	switch s {
+	case "read":
+		return Read, nil
+	case "write":
+		return Write, nil
+	case "admin":
+		return Admin, nil
+	}
+	return None, fmt.Errorf("%w: unknown access level %q (want read, write or admin)", ErrInvalidScope, s)
+}
+
+// Errors of the auth package.
+var (
+	// ErrNoCredentials: the request carries no token and anonymous access is off.
+	ErrNoCredentials = errors.New("authentication required")
+	// ErrInvalidToken: the token is unknown, revoked or expired.
+	ErrInvalidToken = errors.New("invalid, revoked or expired token")
+	// ErrInvalidScope: a scope string does not parse.
+	ErrInvalidScope = errors.New("invalid scope")
+)
+
+// Scope grants Level on every repository matching Pattern. In a pattern,
+// '*' matches any run of characters, '/' included: "ml/*" covers "ml/x" and
+// "ml/x/y", "*" covers everything.
+type Scope struct {
+	Pattern string
+	Level   Level
+}
+
+// String formats the scope as "pattern:level".
+func (s Scope) String() string { return s.Pattern + ":" + s.Level.String() }
+
+// ParseScope parses "pattern:level", for example "ml/*:write".
+func ParseScope(s string) (Scope, error) {
+	pat, lvl, ok := strings.Cut(s, ":")
+	if !ok || pat == "" {
+		return Scope{}, fmt.Errorf("%w: %q (want PATTERN:LEVEL, e.g. ml/*:write)", ErrInvalidScope, s)
+	}
+	l, err := ParseLevel(lvl)
+	if err != nil {
+		return Scope{}, err
+	}
+	for _, r := range pat {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("._-/*", r)) {
+			return Scope{}, fmt.Errorf("%w: pattern %q may hold only [a-z0-9._-/*]", ErrInvalidScope, pat)
+		}
+	}
+	return Scope{Pattern: pat, Level: l}, nil
+}
+
+// Matches reports whether the pattern covers repo.
+func (s Scope) Matches(repo string) bool { return globMatch(s.Pattern, repo) }
+
+// globMatch matches '*' as any run of characters (including '/').
+func globMatch(pat, s string) bool {
+	for {
+		star := strings.IndexByte(pat, '*')
+		if star < 0 {
+			return pat == s
+		}
+		if !strings.HasPrefix(s, pat[:star]) {
+			return false
+		}
+		s, pat = s[star:], pat[star+1:]
+		if pat == "" {
+			return true
+		}
+		for i := 0; i <= len(s); i++ {
+			if globMatch(pat, s[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// Identity is the authenticated caller of a request.
+type Identity struct {
+	User      string  // user name the token was issued to; "anonymous" for anonymous reads
+	TokenID   string  // id of the token used; empty for anonymous
+	Anonymous bool    // true when no credentials were presented and anonymous read is on
+	Scopes    []Scope // what the token grants
+}
+
+// Allows reports whether the identity has at least level l on repo.
+// A nil identity allows nothing.
+func (id *Identity) Allows(repo string, l Level) bool {
+	return id != nil && id.LevelFor(repo) >= l
+}
+
+// LevelFor returns the highest level any scope grants on repo.
+func (id *Identity) LevelFor(repo string) Level {
+	best := None
+	if id == nil {
+		return best
+	}
+	for _, s := range id.Scopes {
+		if s.Level > best && s.Matches(repo) {
+			best = s.Level
+		}
+	}
+	return best
+}
+
+// IsAdmin reports whether the identity holds admin on every repository
+// (scope "*:admin"), which is what the admin API requires.
+func (id *Identity) IsAdmin() bool {
+	if id == nil {
+		return false
+	}
+	for _, s := range id.Scopes {
+		if s.Pattern == "*" && s.Level == Admin {
+			return true
+		}
+	}
+	return false
+}
+
+type ctxKey struct{}
+
+// WithIdentity returns a context carrying id.
+func WithIdentity(ctx context.Context, id *Identity) context.Context {
+	return context.WithValue(ctx, ctxKey{}, id)
+}
+
+// FromContext returns the identity stored by WithIdentity, or nil.
+func FromContext(ctx context.Context) *Identity {
+	id, _ := ctx.Value(ctxKey{}).(*Identity)
+	return id
+}

@@ -1,0 +1,22 @@
+// Package store is ballast's content-addressed, chunked, deduplicated blob
+// store.
+//
+// A blob is a sequence of bytes named by its digest (sha256 or sha512). On
+// ingest its bytes are hashed as they arrive and cut into content-defined
+// chunks (package chunker); each chunk is named by the BLAKE3 hash of its
+// uncompressed bytes, stored once store-wide, zstd-compressed when that pays,
+// and appended to a pack: an immutable backend object of tens of MiB. The
+// blob itself is a recipe, the ordered list of its chunks, kept in the
+// metadata database together with the pack locations of the chunks.
+//
+// A blob is visible in a repository only when it is linked to it. Put links;
+// Stat and Open only see linked blobs. Dedup is global, visibility is not.
+//
+// Invariants (see docs/architecture.md for the tests that prove each):
+//   - Put publishes a blob only after its bytes hashed to the claimed digest,
+//     their count equalled the claimed size, and every pack holding its chunks
+//     was durably written.
+//   - Open verifies every chunk against its hash before returning its bytes;
+//     a mismatch is ErrCorrupt, never wrong bytes.
+//   - Memory per Put and per Open is bounded and independent of blob size.
+package store

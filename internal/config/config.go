@@ -1,0 +1,115 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Serve is the configuration of the server.
+type Serve struct {
+	Addr          string        `json:"addr"`           // listen address, host:port
+	Data          string        `json:"data"`           // data directory (metadata DB and objects)
+	PublicURL     string        `json:"public_url"`     // base URL clients reach the server at
+	AnonymousRead bool          `json:"anonymous_read"` // allow reads without a token
+	LogLevel      string        `json:"log_level"`      // debug, info, warn, error
+	LogFormat     string        `json:"log_format"`     // text or json
+	ReapInterval  time.Duration `json:"reap_interval"`  // how often leftovers are reaped
+}
+
+// Defaults returns the embedded defaults: local disk and SQLite under ./.data.
+func Defaults() Serve {
+	return Serve{
+		Addr:         "127.0.0.1:8080",
+		Data:         ".data",
+		LogLevel:     "info",
+		LogFormat:    "text",
+		ReapInterval: 10 * time.Minute,
+	}
+}
+
+// LoadFile overlays the JSON file at path onto c. Unknown keys are errors,
+// so a typo does not silently fall back to a default.
+func (c *Serve) LoadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	return nil
+}
+
+// Env lists the environment variable behind each setting.
+var Env = map[string]string{
+	"addr":           "BALLAST_ADDR",
+	"data":           "BALLAST_DATA",
+	"public-url":     "BALLAST_PUBLIC_URL",
+	"anonymous-read": "BALLAST_ANONYMOUS_READ",
+	"log-level":      "BALLAST_LOG_LEVEL",
+	"log-format":     "BALLAST_LOG_FORMAT",
+	"reap-interval":  "BALLAST_REAP_INTERVAL",
+}
+
+// LoadEnv overlays the BALLAST_* variables that are set onto c.
+func (c *Serve) LoadEnv(getenv func(string) string) error {
+	str := map[string]*string{
+		"addr": &c.Addr, "data": &c.Data, "public-url": &c.PublicURL,
+		"log-level": &c.LogLevel, "log-format": &c.LogFormat,
+	}
+	for key, p := range str {
+		if v := getenv(Env[key]); v != "" {
+			*p = v
+		}
+	}
+	if v := getenv(Env["anonymous-read"]); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%s=%q: want true or false", Env["anonymous-read"], v)
+		}
+		c.AnonymousRead = b
+	}
+	if v := getenv(Env["reap-interval"]); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%s=%q: %v", Env["reap-interval"], v, err)
+		}
+		c.ReapInterval = d
+	}
+	return nil
+}
+
+// Validate checks the settings and fills PublicURL from Addr when unset.
+func (c *Serve) Validate() error {
+	if c.Addr == "" {
+		return fmt.Errorf("addr is empty")
+	}
+	if c.Data == "" {
+		return fmt.Errorf("data directory is empty")
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("public URL %q: want http(s)://host[:port][/path]", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	if c.ReapInterval <= 0 {
+		return fmt.Errorf("reap interval must be positive")
+	}
+	return nil
+}

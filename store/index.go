@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+)
+
+// This file holds the store's SQL. Statements are portable (SQLite and
+// PostgreSQL); "ON CONFLICT DO NOTHING" makes concurrent inserts of the same
+// chunk, blob or link idempotent.
+
+func (s *Store) blobExists(ctx context.Context, d digest.Digest) (bool, error) {
+	return s.exists(ctx, `SELECT 1 FROM blobs WHERE digest = ?`, d.String())
+}
+
+func (s *Store) chunkExists(ctx context.Context, id chunkID) (bool, error) {
+	return s.exists(ctx, `SELECT 1 FROM chunks WHERE id = ?`, id[:])
+}
+
+// RepoExists reports whether anything was ever pushed to repo.
+func (s *Store) RepoExists(ctx context.Context, repo string) (bool, error) {
+	return s.exists(ctx, `SELECT 1 FROM repositories WHERE name = ?`, repo)
+}
+
+func (s *Store) exists(ctx context.Context, query string, args ...any) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, query, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store index: %w", err)
+	}
+	return true, nil
+}
+
+// Stat returns the blob d if it is linked to repo, else ErrNotFound.
+func (s *Store) Stat(ctx context.Context, repo string, d digest.Digest) (BlobInfo, error) {
+	if err := validateDigest(d); err != nil {
+		return BlobInfo{}, err
+	}
+	var size int64
+	err := s.db.QueryRowContext(ctx,
+		`SELECT b.size FROM links l JOIN blobs b ON b.digest = l.digest
+		 WHERE l.repo = ? AND l.digest = ?`, repo, d.String()).Scan(&size)
+	if errors.Is(err, sql.ErrNoRows) {
+		return BlobInfo{}, fmt.Errorf("%w: %s in %s", ErrNotFound, d, repo)
+	}
+	if err != nil {
+		return BlobInfo{}, fmt.Errorf("store index: %w", err)
+	}
+	return BlobInfo{Digest: d, Size: size}, nil
+}
+
+// Link makes an existing blob visible in repo (creating repo if needed).
+// The caller must have established that the requester may read the blob
+// in some repository that has it; see invariant 4 in docs/architecture.md.
+func (s *Store) Link(ctx context.Context, repo string, d digest.Digest) error {
+	if err := validateDigest(d); err != nil {
+		return err
+	}
+	ok, err := s.blobExists(ctx, d)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrNotFound, d)
+	}
+	return s.link(ctx, repo, d)
+}
+
+func (s *Store) link(ctx context.Context, repo string, d digest.Digest) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := insertLink(ctx, tx, repo, d, time.Now().Unix()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func insertLink(ctx context.Context, tx *sql.Tx, repo string, d digest.Digest, now int64) error {
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, repo, now); err != nil {
+		return fmt.Errorf("store index: create repository: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO links (repo, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, repo, d.String(), now); err != nil {
+		return fmt.Errorf("store index: link: %w", err)
+	}
+	return nil
+}
+
+// commit records a freshly ingested blob: its packs, new chunks, recipe and
+// link, in one transaction. Only after it returns is the blob visible.
+func (s *Store) commit(ctx context.Context, repo string, info BlobInfo, rec recipe) error {
+	names := make([]string, len(rec.packs))
+	for i, p := range rec.packs {
+		names[i] = p.name
+	}
+	defer s.inflight.remove(names...)
+
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := time.Now().Unix()
+	for _, p := range rec.packs {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO packs (name, size, created_at) VALUES (?, ?, ?)`, p.name, p.size, now); err != nil {
+			return fmt.Errorf("store index: pack: %w", err)
+		}
+	}
+	if err := insertChunks(ctx, tx, rec.added); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?)`, info.Digest.String(), info.Size, now); err != nil {
+		return fmt.Errorf("store index: blob: %w", err)
+	}
+	if err := insertRecipe(ctx, tx, info.Digest, rec); err != nil {
+		return err
+	}
+	if err := insertLink(ctx, tx, repo, info.Digest, now); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func insertChunks(ctx context.Context, tx *sql.Tx, locs []chunkLoc) error {
+	stmt, err := tx.PrepareContext(ctx,
+		`INSERT INTO chunks (id, pack, pack_offset, stored_size, size, codec)
+		 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, c := range locs {
+		if _, err := stmt.ExecContext(ctx, c.id[:], c.pack, c.offset, c.stored, c.size, c.codec); err != nil {
+			return fmt.Errorf("store index: chunk: %w", err)
+		}
+	}
+	return nil
+}
+
+func insertRecipe(ctx context.Context, tx *sql.Tx, d digest.Digest, rec recipe) error {
+	stmt, err := tx.PrepareContext(ctx,
+		`INSERT INTO blob_chunks (digest, seq, blob_offset, chunk) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	var off int64
+	for i, id := range rec.ids {
+		if _, err := stmt.ExecContext(ctx, d.String(), i, off, id[:]); err != nil {
+			return fmt.Errorf("store index: recipe: %w", err)
+		}
+		off += int64(rec.sizes[i])
+	}
+	return nil
+}

@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/zeebo/blake3"
+)
+
+// readAhead is how many verified chunks a reader keeps ready ahead of its
+// consumer. It bounds memory per open blob to about (readAhead+2) chunks.
+const readAhead = 4
+
+// recipePage is how many recipe rows a reader loads at a time.
+const recipePage = 256
+
+// Open returns the bytes [offset, offset+length) of blob d as linked in
+// repo; length < 0 means to the end. Every chunk is verified against its
+// hash before any of its bytes are returned: on a mismatch the reader fails
+// with ErrCorrupt (and the corruption is logged) instead of returning them.
+func (s *Store) Open(ctx context.Context, repo string, d digest.Digest, offset, length int64) (io.ReadCloser, error) {
+	info, err := s.Stat(ctx, repo, d)
+	if err != nil {
+		return nil, err
+	}
+	if offset < 0 || offset > info.Size || (offset == info.Size && info.Size > 0 && length != 0) {
+		return nil, fmt.Errorf("%w: offset %d of a %d-byte blob", ErrInvalidRange, offset, info.Size)
+	}
+	end := info.Size
+	if length >= 0 && offset+length < end {
+		end = offset + length
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &blobReader{cancel: cancel, ch: make(chan readResult, readAhead), s: s}
+	go s.produce(ctx, d, offset, end, r.ch)
+	return r, nil
+}
+
+// readResult carries one verified piece of the blob, or the error that
+// ended the stream.
+type readResult struct {
+	data []byte
+	buf  *[]byte // pooled buffer backing data, returned after use
+	err  error
+}
+
+type blobReader struct {
+	s      *Store
+	cancel context.CancelFunc
+	ch     chan readResult
+	cur    readResult
+	err    error
+}
+
+func (r *blobReader) Read(p []byte) (int, error) {
+	for len(r.cur.data) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		r.release()
+		res, ok := <-r.ch
+		if !ok {
+			r.err = io.EOF
+			continue
+		}
+		if res.err != nil {
+			r.err = res.err
+			continue
+		}
+		r.cur = res
+	}
+	n := copy(p, r.cur.data)
+	r.cur.data = r.cur.data[n:]
+	return n, nil
+}
+
+func (r *blobReader) release() {
+	if r.cur.buf != nil {
+		r.s.bufs.Put(r.cur.buf)
+	}
+	r.cur = readResult{}
+}
+
+// Close stops the producer and releases buffers.
+func (r *blobReader) Close() error {
+	r.cancel()
+	r.release()
+	for res := range r.ch {
+		if res.buf != nil {
+			r.s.bufs.Put(res.buf)
+		}
+	}
+	return nil
+}
+
+// produce sends the verified bytes [start, end) of d to out, then closes it.
+func (s *Store) produce(ctx context.Context, d digest.Digest, start, end int64, out chan<- readResult) {
+	defer close(out)
+	send := func(res readResult) bool {
+		select {
+		case out <- res:
+			return true
+		case <-ctx.Done():
+			if res.buf != nil {
+				s.bufs.Put(res.buf)
+			}
+			return false
+		}
+	}
+	err := s.walkRecipe(ctx, d, start, end, func(c recipeChunk) error {
+		buf, err := s.loadChunk(ctx, d, c)
+		if err != nil {
+			return err
+		}
+		lo, hi := int64(0), int64(c.size)
+		if c.blobOffset < start {
+			lo = start - c.blobOffset
+		}
+		if c.blobOffset+hi > end {
+			hi = end - c.blobOffset
+		}
+		if !send(readResult{data: (*buf)[lo:hi], buf: buf}) {
+			return ctx.Err()
+		}
+		return nil
+	})
+	if err != nil {
+		send(readResult{err: err})
+	}
+}
+
+// loadChunk reads, decompresses and verifies one chunk into a pooled buffer.
+func (s *Store) loadChunk(ctx context.Context, d digest.Digest, c recipeChunk) (*[]byte, error) {
+	rc, err := s.backend.ReadRange(ctx, c.pack, c.offset, int64(c.stored))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, s.corrupt(d, c, fmt.Errorf("read pack: %w", err))
+	}
+	defer rc.Close()
+	bp := s.bufs.Get().(*[]byte)
+	raw, err := readFull(rc, *bp, c.stored)
+	*bp = raw[:0]
+	if err != nil {
+		s.bufs.Put(bp)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, s.corrupt(d, c, err)
+	}
+	data := raw
+	if c.codec == codecZstd {
+		out := s.bufs.Get().(*[]byte)
+		data, err = s.dec.DecodeAll(raw, (*out)[:0])
+		s.bufs.Put(bp)
+		bp = out
+		*bp = data[:0]
+		if err != nil {
+			s.bufs.Put(bp)
+			return nil, s.corrupt(d, c, fmt.Errorf("decompress: %w", err))
+		}
+	}
+	if len(data) != c.size || chunkID(blake3.Sum256(data)) != c.id {
+		s.bufs.Put(bp)
+		return nil, s.corrupt(d, c, fmt.Errorf("chunk %x does not match its hash", c.id[:8]))
+	}
+	*bp = data
+	return bp, nil
+}
+
+// readFull reads exactly n bytes into buf (grown if needed).
+func readFull(r io.Reader, buf []byte, n int) ([]byte, error) {
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return buf[:0], fmt.Errorf("short read: %w", err)
+	}
+	return buf, nil
+}
+
+func (s *Store) corrupt(d digest.Digest, c recipeChunk, err error) error {
+	s.log.Error("corrupt chunk", "blob", d, "pack", c.pack, "offset", c.offset, "chunk", fmt.Sprintf("%x", c.id[:]), "err", err)
+	return fmt.Errorf("%w: blob %s at byte %d: %v", ErrCorrupt, d, c.blobOffset, err)
+}

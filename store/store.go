@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/store/chunker"
+)
+
+// Options tune a Store. The zero value of each field means its default.
+type Options struct {
+	// Chunking sets the content-defined chunk sizes.
+	Chunking chunker.Options
+	// PackSize is the size at which a pack is closed and a new one started.
+	PackSize int64
+	// OrphanAge is how old an unreferenced pack must be before it is reaped.
+	OrphanAge time.Duration
+	// Logger receives corruption reports and reaper activity.
+	Logger *slog.Logger
+}
+
+// DefaultPackSize is the target size of a pack object: large enough that a
+// 10 GiB model is a few hundred backend objects, small enough to upload to
+// S3 in one request.
+const DefaultPackSize = 32 << 20
+
+func (o Options) withDefaults() Options {
+	if o.Chunking == (chunker.Options{}) {
+		o.Chunking = DefaultChunking()
+	}
+	if o.PackSize <= 0 {
+		o.PackSize = DefaultPackSize
+	}
+	if o.OrphanAge <= 0 {
+		o.OrphanAge = time.Hour
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// DefaultChunking is the chunk size configuration new data is cut with.
+// docs/architecture.md records the measurement behind it.
+func DefaultChunking() chunker.Options { return chunker.DefaultOptions() }
+
+// Store is the blob store. It is safe for concurrent use.
+type Store struct {
+	backend Backend
+	db      *db.DB
+	opts    Options
+	log     *slog.Logger
+
+	enc *zstd.Encoder
+	dec *zstd.Decoder
+
+	digestLocks keyedMutex // serialises Puts of the same digest
+	inflight    packSet    // packs written but not yet committed
+	bufs        sync.Pool  // chunk-sized scratch buffers
+}
+
+// New returns a store keeping bytes in backend and metadata in database.
+func New(backend Backend, database *db.DB, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
+	if err := opts.Chunking.Validate(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	enc, err := zstd.NewWriter(nil,
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
+		zstd.WithEncoderCRC(false), // chunks are verified by their BLAKE3 id
+		zstd.WithAllLitEntropyCompression(true),
+	)
+	if err != nil {
+		return nil, err
+	}
+	dec, err := zstd.NewReader(nil,
+		zstd.WithDecoderConcurrency(runtime.GOMAXPROCS(0)),
+		zstd.WithDecoderMaxMemory(uint64(opts.Chunking.Max)*2),
+	)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{backend: backend, db: database, opts: opts, log: opts.Logger, enc: enc, dec: dec}
+	s.bufs.New = func() any { b := make([]byte, 0, opts.Chunking.Max); return &b }
+	return s, nil
+}
+
+// Close releases the store's compression state. It does not close the
+// backend or the database, which the caller owns.
+func (s *Store) Close() error {
+	s.dec.Close()
+	return s.enc.Close()
+}
+
+// CheckSpace returns ErrNoSpace if the backend reports less than n bytes
+// free. Backends that cannot tell are assumed to have room.
+func (s *Store) CheckSpace(ctx context.Context, n int64) error {
+	sr, ok := s.backend.(SpaceReporter)
+	if !ok {
+		return nil
+	}
+	avail, err := sr.Available(ctx)
+	if err != nil {
+		return err
+	}
+	if avail < n {
+		return fmt.Errorf("%w: %d bytes requested, %d available", ErrNoSpace, n, avail)
+	}
+	return nil
+}
+
+// keyedMutex is a set of mutexes created on demand, one per key.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*refMutex
+}
+
+type refMutex struct {
+	sync.Mutex
+	refs int
+}
+
+// lock locks key and returns its unlock function.
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = make(map[string]*refMutex)
+	}
+	m := k.locks[key]
+	if m == nil {
+		m = &refMutex{}
+		k.locks[key] = m
+	}
+	m.refs++
+	k.mu.Unlock()
+	m.Lock()
+	return func() {
+		m.Unlock()
+		k.mu.Lock()
+		if m.refs--; m.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// packSet records the names of packs that are written but not yet
+// referenced by committed metadata, so the reaper leaves them alone.
+type packSet struct {
+	mu    sync.Mutex
+	names map[string]struct{}
+}
+
+func (p *packSet) add(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.names == nil {
+		p.names = make(map[string]struct{})
+	}
+	p.names[name] = struct{}{}
+}
+
+func (p *packSet) remove(names ...string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, n := range names {
+		delete(p.names, n)
+	}
+}
+
+func (p *packSet) has(name string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.names[name]
+	return ok
+}

@@ -1,0 +1,321 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/store"
+	"github.com/ballastml/ballast/store/chunker"
+	"github.com/ballastml/ballast/store/local"
+)
+
+// small chunking keeps tests fast while still producing many chunks.
+var testChunking = chunker.Options{Min: 16 << 10, Avg: 64 << 10, Max: 256 << 10}
+
+type fixture struct {
+	st      *store.Store
+	db      *db.DB
+	backend store.Backend
+}
+
+func newFixture(t *testing.T, backend store.Backend) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	d, err := db.OpenSQLite(context.Background(), filepath.Join(dir, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if backend == nil {
+		backend, err = local.New(filepath.Join(dir, "objects"))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := store.New(backend, d, store.Options{Chunking: testChunking, PackSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &fixture{st: st, db: d, backend: backend}
+}
+
+func randomBytes(seed uint64, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+func sha(b []byte) digest.Digest {
+	return digest.NewDigestFromBytes(digest.SHA256, func() []byte { s := sha256.Sum256(b); return s[:] }())
+}
+
+func (f *fixture) put(t *testing.T, repo string, b []byte) {
+	t.Helper()
+	info, err := f.st.Put(context.Background(), repo, sha(b), int64(len(b)), bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("Put(%d bytes): %v", len(b), err)
+	}
+	if info.Size != int64(len(b)) || info.Digest != sha(b) {
+		t.Fatalf("Put returned %+v", info)
+	}
+}
+
+func (f *fixture) read(t *testing.T, repo string, d digest.Digest, off, n int64) ([]byte, error) {
+	t.Helper()
+	rc, err := f.st.Open(context.Background(), repo, d, off, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+func (f *fixture) count(t *testing.T, table string) int {
+	t.Helper()
+	var n int
+	if err := f.db.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (f *fixture) backendBytes(t *testing.T) (objects int, size int64) {
+	t.Helper()
+	err := f.backend.List(context.Background(), "", func(oi store.ObjectInfo) error {
+		objects++
+		size += oi.Size
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objects, size
+}
+
+func TestRoundTrip(t *testing.T) {
+	f := newFixture(t, nil)
+	for i, n := range []int{0, 1, 3, 100 << 10, 3<<20 + 17} {
+		b := randomBytes(uint64(i), n)
+		f.put(t, "ml/x", b)
+		got, err := f.read(t, "ml/x", sha(b), 0, -1)
+		if err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("size %d: read back %d bytes, err %v", n, len(got), err)
+		}
+		info, err := f.st.Stat(context.Background(), "ml/x", sha(b))
+		if err != nil || info.Size != int64(n) {
+			t.Fatalf("Stat: %+v %v", info, err)
+		}
+	}
+}
+
+func TestRangeReads(t *testing.T) {
+	f := newFixture(t, nil)
+	b := randomBytes(7, 2<<20+333)
+	f.put(t, "ml/x", b)
+	size := int64(len(b))
+	cases := []struct{ off, n int64 }{
+		{0, 1}, {0, size}, {1, size - 1}, {size - 1, 1}, {size - 1, -1}, {size, 0},
+		{12345, 70000}, {65535, 2}, {1 << 20, 5 << 20}, {500, 0},
+	}
+	for _, c := range cases {
+		got, err := f.read(t, "ml/x", sha(b), c.off, c.n)
+		if err != nil {
+			t.Fatalf("range %d+%d: %v", c.off, c.n, err)
+		}
+		end := size
+		if c.n >= 0 && c.off+c.n < size {
+			end = c.off + c.n
+		}
+		if !bytes.Equal(got, b[c.off:end]) {
+			t.Fatalf("range %d+%d: got %d bytes, want %d", c.off, c.n, len(got), end-c.off)
+		}
+	}
+	for _, off := range []int64{-1, size + 1} {
+		if _, err := f.read(t, "ml/x", sha(b), off, 1); !errors.Is(err, store.ErrInvalidRange) {
+			t.Fatalf("offset %d: err %v, want ErrInvalidRange", off, err)
+		}
+	}
+}
+
+func TestBadContentStoresNothing(t *testing.T) {
+	f := newFixture(t, nil)
+	b := randomBytes(1, 1<<20)
+	other := randomBytes(2, 1<<20)
+	cases := []struct {
+		name string
+		d    digest.Digest
+		size int64
+		body []byte
+		want error
+	}{
+		{"wrong digest", sha(other), int64(len(b)), b, store.ErrDigestMismatch},
+		{"short body", sha(b), int64(len(b)), b[:len(b)-1], store.ErrSizeMismatch},
+		{"long body", sha(b), int64(len(b)), append(append([]byte{}, b...), 0), store.ErrSizeMismatch},
+		{"negative size", sha(b), -1, b, store.ErrSizeMismatch},
+		{"bad digest", digest.Digest("sha256:" + strings.Repeat("A", 64)), 1, b, store.ErrInvalidDigest},
+		{"md5", digest.Digest("md5:d41d8cd98f00b204e9800998ecf8427e"), 1, b, store.ErrInvalidDigest},
+	}
+	for _, c := range cases {
+		_, err := f.st.Put(context.Background(), "ml/x", c.d, c.size, bytes.NewReader(c.body))
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: err %v, want %v", c.name, err, c.want)
+		}
+	}
+	for _, table := range []string{"blobs", "chunks", "packs", "links", "blob_chunks"} {
+		if n := f.count(t, table); n != 0 {
+			t.Errorf("%s has %d rows after failed puts", table, n)
+		}
+	}
+	if n, _ := f.backendBytes(t); n != 0 {
+		t.Errorf("backend holds %d objects after failed puts", n)
+	}
+	if _, err := f.st.Stat(context.Background(), "ml/x", sha(b)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Stat after failed put: %v", err)
+	}
+}
+
+// A reader error mid-stream (a client that disconnects) stores nothing.
+func TestReaderErrorStoresNothing(t *testing.T) {
+	f := newFixture(t, nil)
+	b := randomBytes(3, 4<<20)
+	boom := errors.New("connection reset")
+	r := io.MultiReader(bytes.NewReader(b[:3<<20]), errReader{boom})
+	if _, err := f.st.Put(context.Background(), "ml/x", sha(b), int64(len(b)), r); !errors.Is(err, boom) {
+		t.Fatalf("err %v, want %v", err, boom)
+	}
+	if n, _ := f.backendBytes(t); n != 0 || f.count(t, "blobs") != 0 {
+		t.Fatalf("leftovers: %d backend objects, %d blobs", n, f.count(t, "blobs"))
+	}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+func TestLinksArePerRepository(t *testing.T) {
+	f := newFixture(t, nil)
+	b := randomBytes(4, 500<<10)
+	f.put(t, "ml/a", b)
+	ctx := context.Background()
+	if _, err := f.st.Stat(ctx, "ml/b", sha(b)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("blob visible in a repository it was not pushed to: %v", err)
+	}
+	if _, err := f.read(t, "ml/b", sha(b), 0, -1); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Open in other repo: %v", err)
+	}
+	if ok, _ := f.st.RepoExists(ctx, "ml/b"); ok {
+		t.Fatal("ml/b exists before any push")
+	}
+	// Claiming the digest without the bytes does not link it (invariant 4).
+	wrong := randomBytes(5, len(b))
+	if _, err := f.st.Put(ctx, "ml/b", sha(b), int64(len(b)), bytes.NewReader(wrong)); !errors.Is(err, store.ErrDigestMismatch) {
+		t.Fatalf("put of wrong bytes under an existing digest: %v", err)
+	}
+	if _, err := f.st.Stat(ctx, "ml/b", sha(b)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("failed put linked the blob anyway")
+	}
+	_, before := f.backendBytes(t)
+	f.put(t, "ml/b", b)
+	_, after := f.backendBytes(t)
+	if after != before {
+		t.Fatalf("second copy of an existing blob grew the backend from %d to %d bytes", before, after)
+	}
+	if f.count(t, "blobs") != 1 || f.count(t, "links") != 2 {
+		t.Fatalf("blobs=%d links=%d, want 1 and 2", f.count(t, "blobs"), f.count(t, "links"))
+	}
+	if ok, _ := f.st.RepoExists(ctx, "ml/b"); !ok {
+		t.Fatal("ml/b does not exist after a push")
+	}
+}
+
+func TestChunkDedupAcrossBlobs(t *testing.T) {
+	f := newFixture(t, nil)
+	base := randomBytes(6, 8<<20)
+	f.put(t, "ml/x", base)
+	_, one := f.backendBytes(t)
+	// A new version: 4 KiB changed in the middle, 1 KiB inserted near the start.
+	v2 := append([]byte{}, base[:1000]...)
+	v2 = append(v2, randomBytes(8, 1024)...)
+	v2 = append(v2, base[1000:]...)
+	copy(v2[4<<20:], randomBytes(9, 4096))
+	f.put(t, "ml/x", v2)
+	_, two := f.backendBytes(t)
+	if grew := two - one; grew > int64(len(base))/8 {
+		t.Fatalf("a near-identical 8 MiB version added %d bytes; want < 1/8 of its size", grew)
+	}
+	got, err := f.read(t, "ml/x", sha(v2), 0, -1)
+	if err != nil || !bytes.Equal(got, v2) {
+		t.Fatalf("read v2: %v", err)
+	}
+}
+
+func TestConcurrentPutsOfSameBlob(t *testing.T) {
+	f := newFixture(t, nil)
+	b := randomBytes(10, 3<<20)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			repo := []string{"ml/a", "ml/b"}[i%2]
+			_, err := f.st.Put(context.Background(), repo, sha(b), int64(len(b)), bytes.NewReader(b))
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, size := f.backendBytes(t)
+	if size > int64(len(b))*11/10 {
+		t.Fatalf("8 concurrent puts of a %d-byte blob stored %d bytes", len(b), size)
+	}
+	if f.count(t, "blobs") != 1 {
+		t.Fatalf("%d blob rows", f.count(t, "blobs"))
+	}
+}
+
+func TestCompressibleDataIsCompressed(t *testing.T) {
+	f := newFixture(t, nil)
+	b := bytes.Repeat([]byte("weights are not always random; "), 100000)
+	f.put(t, "ml/x", b)
+	if _, size := f.backendBytes(t); size > int64(len(b))/10 {
+		t.Fatalf("3 MB of repetitive text stored as %d bytes", size)
+	}
+	got, err := f.read(t, "ml/x", sha(b), 0, -1)
+	if err != nil || !bytes.Equal(got, b) {
+		t.Fatalf("read: %v", err)
+	}
+}
+
+func TestSHA512(t *testing.T) {
+	f := newFixture(t, nil)
+	b := randomBytes(11, 200<<10)
+	d := digest.SHA512.FromBytes(b)
+	if _, err := f.st.Put(context.Background(), "ml/x", d, int64(len(b)), bytes.NewReader(b)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.read(t, "ml/x", d, 0, -1)
+	if err != nil || !bytes.Equal(got, b) {
+		t.Fatalf("read: %v", err)
+	}
+}

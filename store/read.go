@@ -34,16 +34,19 @@ func (s *Store) Open(ctx context.Context, repo string, d digest.Digest, offset, 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	r := &blobReader{cancel: cancel, ch: make(chan readResult, readAhead), s: s}
-	go s.produce(ctx, d, offset, end, r.ch)
+	go func() {
+		// The producer's error is published by closing the channel, so a
+		// stream cut short (cancelled) never looks like a clean EOF.
+		r.prodErr = s.produce(ctx, d, offset, end, r.ch)
+		close(r.ch)
+	}()
 	return r, nil
 }
 
-// readResult carries one verified piece of the blob, or the error that
-// ended the stream.
+// readResult carries one verified piece of the blob.
 type readResult struct {
 	data []byte
 	buf  *[]byte // pooled buffer backing data, returned after use
-	err  error
 }
 
 type blobReader struct {
@@ -52,6 +55,8 @@ type blobReader struct {
 	ch     chan readResult
 	cur    readResult
 	err    error
+
+	prodErr error // set by the producer before it closes ch
 }
 
 func (r *blobReader) Read(p []byte) (int, error) {
@@ -63,10 +68,9 @@ func (r *blobReader) Read(p []byte) (int, error) {
 		res, ok := <-r.ch
 		if !ok {
 			r.err = io.EOF
-			continue
-		}
-		if res.err != nil {
-			r.err = res.err
+			if r.prodErr != nil {
+				r.err = r.prodErr
+			}
 			continue
 		}
 		r.cur = res
@@ -95,9 +99,9 @@ func (r *blobReader) Close() error {
 	return nil
 }
 
-// produce sends the verified bytes [start, end) of d to out, then closes it.
-func (s *Store) produce(ctx context.Context, d digest.Digest, start, end int64, out chan<- readResult) {
-	defer close(out)
+// produce sends the verified bytes [start, end) of d to out and returns
+// nil once all were sent, or the error that stopped it.
+func (s *Store) produce(ctx context.Context, d digest.Digest, start, end int64, out chan<- readResult) error {
 	send := func(res readResult) bool {
 		select {
 		case out <- res:
@@ -126,9 +130,7 @@ func (s *Store) produce(ctx context.Context, d digest.Digest, start, end int64, 
 		}
 		return nil
 	})
-	if err != nil {
-		send(readResult{err: err})
-	}
+	return err
 }
 
 // loadChunk reads, decompresses and verifies one chunk into a pooled buffer.

@@ -21,20 +21,22 @@ type ObjectInfo struct {
 // whole-object put, ranged read, stat, delete and list, and no rename or
 // append, so that the local filesystem and S3 implement the same contract.
 //
-// Names are slash-separated relative paths made of [a-z0-9._-] segments,
-// built by the store, never by a client.
+// Names are slash-separated relative paths made of [a-z0-9._-] segments
+// (CheckObjectName), built by the store, never by a client. An invalid name
+// is an error wrapping fs.ErrInvalid.
 //
 // Every implementation must pass the shared suite in store/backendtest.
 type Backend interface {
 	// Put stores the bytes read from r under name, replacing any object of
 	// that name. The object becomes visible atomically and durably when Put
-	// returns nil; if r fails or ctx is cancelled, Put returns an error and
-	// no object (and no partial object) of that name becomes visible.
+	// returns nil; if r fails or ctx is cancelled, Put returns an error
+	// wrapping that cause and no object (and no partial object) of that name
+	// becomes visible. A full backend is an error wrapping ErrNoSpace.
 	Put(ctx context.Context, name string, r io.Reader) error
 
 	// ReadRange returns length bytes of the object starting at offset.
 	// length < 0 means to the end of the object. A range that starts past
-	// the end is an error; one that runs past the end is cut at the end.
+	// the end is ErrInvalidRange; one that runs past the end is cut there.
 	// A missing object is ErrObjectNotExist.
 	ReadRange(ctx context.Context, name string, offset, length int64) (io.ReadCloser, error)
 

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -42,16 +41,6 @@ func ParseLevel(s string) (Level, error) {
 	return None, fmt.Errorf("%w: unknown access level %q (want read, write or admin)", ErrInvalidScope, s)
 }
 
-// Errors of the auth package.
-var (
-	// ErrNoCredentials: the request carries no token and anonymous access is off.
-	ErrNoCredentials = errors.New("authentication required")
-	// ErrInvalidToken: the token is unknown, revoked or expired.
-	ErrInvalidToken = errors.New("invalid, revoked or expired token")
-	// ErrInvalidScope: a scope string does not parse.
-	ErrInvalidScope = errors.New("invalid scope")
-)
-
 // Scope grants Level on every repository matching Pattern. In a pattern,
 // '*' matches any run of characters, '/' included: "ml/*" covers "ml/x" and
 // "ml/x/y", "*" covers everything.
@@ -84,27 +73,28 @@ func ParseScope(s string) (Scope, error) {
 // Matches reports whether the pattern covers repo.
 func (s Scope) Matches(repo string) bool { return globMatch(s.Pattern, repo) }
 
-// globMatch matches '*' as any run of characters (including '/').
+// globMatch matches '*' as any run of characters (including '/'). It
+// backtracks only to the most recent star, so it runs in O(len(pat)*len(s))
+// however many stars the pattern holds.
 func globMatch(pat, s string) bool {
-	for {
-		star := strings.IndexByte(pat, '*')
-		if star < 0 {
-			return pat == s
-		}
-		if !strings.HasPrefix(s, pat[:star]) {
+	p, i := 0, 0
+	starP, starI := -1, 0 // position after the last star, and where its run ends
+	for p < len(pat) || i < len(s) {
+		switch {
+		case p < len(pat) && pat[p] == '*':
+			starP, starI = p+1, i
+			p++
+		case p < len(pat) && i < len(s) && pat[p] == s[i]:
+			p++
+			i++
+		case starP >= 0 && starI < len(s):
+			starI++ // let the last star swallow one more character
+			p, i = starP, starI
+		default:
 			return false
 		}
-		s, pat = s[star:], pat[star+1:]
-		if pat == "" {
-			return true
-		}
-		for i := 0; i <= len(s); i++ {
-			if globMatch(pat, s[i:]) {
-				return true
-			}
-		}
-		return false
 	}
+	return true
 }
 
 // Identity is the authenticated caller of a request.

@@ -1,0 +1,4 @@
+// Package httpx holds the small HTTP helpers ballast's JSON APIs share:
+// writing JSON bodies and the common error shape
+// {"error":{"code":"…","message":"…"}}.
+package httpx

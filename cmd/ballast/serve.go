@@ -1,7 +1,201 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/ballastml/ballast/internal/adminapi"
+	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/config"
+	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/lfsserver"
+	"github.com/ballastml/ballast/store"
+	"github.com/ballastml/ballast/store/local"
+)
 
 func newServeCmd() *cobra.Command {
-	return &cobra.Command{Use: "serve", Short: "Run the ballast server"}
+	var configFile string
+	cfg := config.Defaults()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the ballast server (Git LFS API and admin API)",
+		Long: `Run the ballast server. With no flags it keeps everything under ./.data
+(local disk and an embedded SQLite database) and listens on 127.0.0.1:8080.
+
+Settings come from, in increasing precedence: defaults, --config FILE (JSON
+with the keys addr, data, public_url, anonymous_read, log_level, log_format,
+reap_interval), BALLAST_* environment variables, and flags.
+
+The first admin token is BALLAST_ADMIN_TOKEN if set; otherwise one is
+generated on first start and printed once.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			resolved, err := resolveServeConfig(cmd.Flags(), cfg, configFile)
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), resolved)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&configFile, "config", "", "JSON config file")
+	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env "+config.Env["addr"]+")")
+	f.StringVar(&cfg.Data, "data", cfg.Data, "data directory (env "+config.Env["data"]+")")
+	f.StringVar(&cfg.PublicURL, "public-url", "", "URL clients use to reach this server; default http://ADDR (env "+config.Env["public-url"]+")")
+	f.BoolVar(&cfg.AnonymousRead, "anonymous-read", false, "allow reads without a token (env "+config.Env["anonymous-read"]+")")
+	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env "+config.Env["log-level"]+")")
+	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (env "+config.Env["log-format"]+")")
+	f.DurationVar(&cfg.ReapInterval, "reap-interval", cfg.ReapInterval, "how often leftovers of failed uploads are reaped (env "+config.Env["reap-interval"]+")")
+	return cmd
+}
+
+// resolveServeConfig layers defaults, config file, environment and the
+// flags the user actually set, in that order.
+func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file string) (config.Serve, error) {
+	c := config.Defaults()
+	if file != "" {
+		if err := c.LoadFile(file); err != nil {
+			return c, err
+		}
+	}
+	if err := c.LoadEnv(os.Getenv); err != nil {
+		return c, err
+	}
+	set := map[string]func(){
+		"addr":           func() { c.Addr = fromFlags.Addr },
+		"data":           func() { c.Data = fromFlags.Data },
+		"public-url":     func() { c.PublicURL = fromFlags.PublicURL },
+		"anonymous-read": func() { c.AnonymousRead = fromFlags.AnonymousRead },
+		"log-level":      func() { c.LogLevel = fromFlags.LogLevel },
+		"log-format":     func() { c.LogFormat = fromFlags.LogFormat },
+		"reap-interval":  func() { c.ReapInterval = fromFlags.ReapInterval },
+	}
+	flags.Visit(func(f *pflag.Flag) {
+		if apply, ok := set[f.Name]; ok {
+			apply()
+		}
+	})
+	return c, c.Validate()
+}
+
+func newLogger(c config.Serve) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", c.LogLevel, err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+}
+
+func serve(ctx context.Context, c config.Serve) error {
+	log, err := newLogger(c)
+	if err != nil {
+		return err
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if err := os.MkdirAll(c.Data, 0o750); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	database, err := db.OpenSQLite(ctx, filepath.Join(c.Data, "meta.db"))
+	if err != nil {
+		return err
+	}
+	defer database.Close()
+	backend, err := local.New(filepath.Join(c.Data, "objects"))
+	if err != nil {
+		return err
+	}
+	st, err := store.New(backend, database, store.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	tokens := auth.NewTokens(database)
+	generated, err := tokens.EnsureAdmin(ctx, os.Getenv("BALLAST_ADMIN_TOKEN"))
+	if err != nil {
+		return fmt.Errorf("admin token (BALLAST_ADMIN_TOKEN): %w", err)
+	}
+	if generated != "" {
+		fmt.Fprintf(os.Stderr, "\nFirst start: created an admin token. It is shown only this once:\n\n    %s\n\nKeep it safe; create scoped tokens with `ballast token create`.\n\n", generated)
+	}
+	authn := auth.NewAuthenticator(tokens, c.AnonymousRead)
+
+	go reapLoop(ctx, st, c.ReapInterval, log)
+
+	handler := newRouter(routerDeps{
+		admin: adminapi.New(tokens, authn, log),
+		lfs: lfsserver.New(lfsserver.Config{
+			Store: st, Auth: authn, DB: database, PublicURL: c.PublicURL, Logger: log,
+		}),
+		log: log,
+	})
+	return listenAndServe(ctx, c, handler, log)
+}
+
+func listenAndServe(ctx context.Context, c config.Serve, h http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("ballast listening", "addr", ln.Addr().String(), "public_url", c.PublicURL, "data", c.Data)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// reapLoop removes leftovers of failed or crashed uploads at start and then
+// every interval.
+func reapLoop(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := st.ReapOrphans(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("reaping orphan packs", "err", err)
+		} else if n > 0 {
+			log.Info("reaped orphan packs", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ballastml/ballast/internal/adminapi"
+	"github.com/ballastml/ballast/internal/httpx"
 )
 
 type routerDeps struct {
@@ -25,7 +27,31 @@ func newRouter(d routerDeps) http.Handler {
 	mux.Handle(adminapi.TokensPath, d.admin)
 	mux.Handle(adminapi.TokensPath+"/", d.admin)
 	mux.Handle("/", d.lfs)
-	return accessLog(mux, d.log)
+	return accessLog(rejectUncleanPaths(mux), d.log)
+}
+
+// rejectUncleanPaths refuses paths with empty, "." or ".." segments before
+// routing, instead of letting ServeMux redirect them: no client has a reason
+// to send one, and a redirect would only invite traversal games.
+func rejectUncleanPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if !strings.HasPrefix(p, "/") || strings.Contains(p, "//") || hasDotSegment(p) {
+			httpx.WriteError(w, http.StatusBadRequest, "invalid_path",
+				"path must not contain empty, '.' or '..' segments")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func hasDotSegment(p string) bool {
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // statusRecorder remembers the status and size of a response for the log.
@@ -59,8 +85,13 @@ func accessLog(next http.Handler, log *slog.Logger) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
-			log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"bytes", rec.bytes, "duration", time.Since(start).Round(time.Microsecond), "remote", r.RemoteAddr)
+			attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"bytes", rec.bytes, "duration", time.Since(start).Round(time.Microsecond), "remote", r.RemoteAddr}
+			if p := recover(); p != nil {
+				log.Warn("request aborted", attrs...)
+				panic(p) // net/http closes the connection
+			}
+			log.Info("request", attrs...)
 		}()
 		next.ServeHTTP(rec, r)
 	})

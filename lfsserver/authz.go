@@ -1,0 +1,44 @@
+package lfsserver
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/ballastml/ballast/internal/auth"
+)
+
+// authenticate identifies the caller. A failure is auth.ErrNoCredentials or
+// auth.ErrInvalidToken (401), or an internal error.
+// Reference: git-lfs docs/api/authentication.md (HTTP Basic; the token is
+// the password).
+func (s *server) authenticate(r *http.Request) (*auth.Identity, error) {
+	id, err := s.auth.Authenticate(r)
+	if err == nil && id == nil {
+		err = auth.ErrNoCredentials
+	}
+	return id, err
+}
+
+// authorize authenticates the caller and requires level l on repo.
+func (s *server) authorize(r *http.Request, repo string, l auth.Level) (*auth.Identity, error) {
+	id, err := s.authenticate(r)
+	if err != nil {
+		return nil, err
+	}
+	return id, require(id, repo, l)
+}
+
+// require checks that id holds level l on repo. Anonymous callers are asked
+// for credentials (401); authenticated ones are refused (403) whether or not
+// the repository exists, so a refusal never reveals existence.
+// Reference: git-lfs docs/api/batch.md ("401 - The authentication
+// credentials are needed", "403 - The user has read, but not write access").
+func require(id *auth.Identity, repo string, l auth.Level) error {
+	switch {
+	case id.Allows(repo, l):
+		return nil
+	case id.Anonymous:
+		return fmt.Errorf("%w: %s access to %q needs a token", auth.ErrNoCredentials, l, repo)
+	}
+	return fmt.Errorf("%w: %s has no %s access to repository %q", errForbidden, id.User, l, repo)
+}

@@ -1,0 +1,114 @@
+package lfsserver
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/name"
+	"github.com/ballastml/ballast/store"
+)
+
+// Errors of the LFS API. Handlers wrap them with the detail the client
+// needs; statusTable turns them into HTTP statuses.
+var (
+	errBadRequest       = errors.New("bad request")
+	errForbidden        = errors.New("forbidden")
+	errNotFound         = errors.New("not found")
+	errMethodNotAllowed = errors.New("method not allowed")
+	errNotAcceptable    = errors.New("not acceptable")
+	errConflict         = errors.New("conflict")
+	errLengthRequired   = errors.New("length required")
+	errTooLarge         = errors.New("request too large")
+	errRange            = errors.New("range not satisfiable")
+	errValidation       = errors.New("invalid request")
+)
+
+// statusTable maps every error the API knows to its status; the first entry
+// that matches with errors.Is wins and anything else is a 500.
+// Reference: git-lfs docs/api/batch.md ("Response Errors").
+var statusTable = []struct {
+	err    error
+	status int
+}{
+	{errBadRequest, http.StatusBadRequest},
+	{auth.ErrNoCredentials, http.StatusUnauthorized},
+	{auth.ErrInvalidToken, http.StatusUnauthorized},
+	{errForbidden, http.StatusForbidden},
+	{errNotFound, http.StatusNotFound},
+	{store.ErrNotFound, http.StatusNotFound},
+	{errMethodNotAllowed, http.StatusMethodNotAllowed},
+	{errNotAcceptable, http.StatusNotAcceptable},
+	{errConflict, http.StatusConflict},
+	{errLengthRequired, http.StatusLengthRequired},
+	{errTooLarge, http.StatusRequestEntityTooLarge},
+	{errRange, http.StatusRequestedRangeNotSatisfiable},
+	{store.ErrInvalidRange, http.StatusRequestedRangeNotSatisfiable},
+	{errValidation, http.StatusUnprocessableEntity},
+	{name.ErrInvalidRepo, http.StatusUnprocessableEntity},
+	{store.ErrInvalidDigest, http.StatusUnprocessableEntity},
+	{store.ErrDigestMismatch, http.StatusUnprocessableEntity},
+	{store.ErrSizeMismatch, http.StatusUnprocessableEntity},
+	{store.ErrNoSpace, http.StatusInsufficientStorage},
+}
+
+// statusOf returns the HTTP status for err.
+func statusOf(err error) int {
+	for _, e := range statusTable {
+		if errors.Is(err, e.err) {
+			return e.status
+		}
+	}
+	return http.StatusInternalServerError
+}
+
+// authChallenge is the challenge of a 401. LFS-Authenticate keeps browsers
+// from prompting; WWW-Authenticate serves generic HTTP clients.
+// Reference: git-lfs docs/api/batch.md ("HTTP 401 responses should include
+// an LFS-Authenticate header").
+const authChallenge = `Basic realm="Git LFS"`
+
+// errorBody is the JSON body of every error response.
+// Reference: git-lfs docs/api/batch.md ("Response Errors"),
+// git-lfs docs/api/locking.md ("Bad Response: Lock Exists").
+type errorBody struct {
+	Lock             *lockJSON `json:"lock,omitempty"`
+	Message          string    `json:"message"`
+	DocumentationURL string    `json:"documentation_url,omitempty"`
+	RequestID        string    `json:"request_id,omitempty"`
+}
+
+// conflictError refuses a lock because another lock holds the path.
+type conflictError struct{ lock lockJSON }
+
+func (e *conflictError) Error() string {
+	return fmt.Sprintf("%q is already locked by %s", e.lock.Path, e.lock.Owner.Name)
+}
+
+func (e *conflictError) Unwrap() error { return errConflict }
+
+// fail logs err and answers the request with its status and JSON body.
+// Server errors are logged in full but answered with the status text only.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, req *request, err error) {
+	status := statusOf(err)
+	body := errorBody{Message: err.Error(), DocumentationURL: s.docURL, RequestID: req.id}
+	level := slog.LevelInfo
+	if status >= http.StatusInternalServerError {
+		level = slog.LevelError
+		body.Message = http.StatusText(status)
+	}
+	s.log.LogAttrs(r.Context(), level, "lfs request failed",
+		slog.String("request_id", req.id), slog.String("method", r.Method),
+		slog.String("path", r.URL.Path), slog.String("repo", req.repo),
+		slog.Int("status", status), slog.Any("error", err))
+	if status == http.StatusUnauthorized {
+		w.Header().Set("LFS-Authenticate", authChallenge)
+		w.Header().Set("WWW-Authenticate", authChallenge)
+	}
+	if c, ok := errors.AsType[*conflictError](err); ok {
+		body.Lock = &c.lock
+	}
+	writeJSON(w, status, body)
+}

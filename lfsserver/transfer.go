@@ -1,0 +1,156 @@
+package lfsserver
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/store"
+	"github.com/opencontainers/go-digest"
+)
+
+// download serves GET and HEAD objects/{oid}: the object's bytes, or one
+// byte range of them.
+// Reference: git-lfs docs/api/basic-transfers.md ("Downloads").
+func (s *server) download(w http.ResponseWriter, r *http.Request, req *request) error {
+	d, err := parseOid(req.param)
+	if err != nil {
+		return err
+	}
+	if _, err := s.authorize(r, req.repo, auth.Read); err != nil {
+		return err
+	}
+	info, err := s.store.Stat(r.Context(), req.repo, d)
+	if err != nil {
+		return err
+	}
+	rng, partial, err := requestedRange(r, etag(req.param), info.Size)
+	if err != nil {
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", info.Size))
+		return err
+	}
+	if r.Method == http.MethodHead {
+		writeHeader(w, req.param, rng, info.Size, partial)
+		return nil
+	}
+	rc, err := s.store.Open(r.Context(), req.repo, d, rng.start, rng.length)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	writeHeader(w, req.param, rng, info.Size, partial)
+	s.copyOrAbort(w, r, req, d, rc, rng)
+	return nil
+}
+
+// etag is the entity tag of object oid: content-addressed, the oid is a
+// strong validator.
+func etag(oid string) string { return `"` + oid + `"` }
+
+// writeHeader sends the status and headers of a download of rng.
+// Reference: RFC 9110 §14.4 (Content-Range), §15.3.7 (206 Partial Content).
+func writeHeader(w http.ResponseWriter, oid string, rng byteRange, size int64, partial bool) {
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Length", strconv.FormatInt(rng.length, 10))
+	h.Set("Accept-Ranges", "bytes")
+	h.Set("ETag", etag(oid))
+	status := http.StatusOK
+	if partial {
+		h.Set("Content-Range", rng.contentRange(size))
+		status = http.StatusPartialContent
+	}
+	w.WriteHeader(status)
+}
+
+// requestedRange returns the part of the object to send and whether it is
+// a partial response. A Range is ignored when If-Range names another entity.
+func requestedRange(r *http.Request, etag string, size int64) (byteRange, bool, error) {
+	full := byteRange{start: 0, length: size}
+	h := strings.Join(r.Header.Values("Range"), ",")
+	if h == "" {
+		return full, false, nil
+	}
+	if ir := r.Header.Get("If-Range"); ir != "" && ir != etag {
+		return full, false, nil
+	}
+	rng, err := parseRange(h, size)
+	return rng, true, err
+}
+
+// copyOrAbort copies the body of a download. Once the status is sent an
+// error can no longer be reported, so a failure mid-stream (stored data that
+// does not verify, or a client that went away) aborts the connection: the
+// client sees a truncated transfer, never a complete one with wrong bytes.
+// Design invariant 2.
+func (s *server) copyOrAbort(w http.ResponseWriter, r *http.Request, req *request, d digest.Digest, rc io.Reader, rng byteRange) {
+	src := &readErrRecorder{r: rc}
+	_, err := io.CopyN(w, src, rng.length)
+	if err == nil {
+		return
+	}
+	level, msg := slog.LevelInfo, "lfs download interrupted by the client"
+	if src.err != nil || errors.Is(err, io.EOF) {
+		level, msg = slog.LevelError, "lfs download aborted: reading the store failed"
+	}
+	s.log.LogAttrs(r.Context(), level, msg, slog.String("request_id", req.id),
+		slog.String("repo", req.repo), slog.String("digest", d.String()),
+		slog.Int64("offset", rng.start), slog.Int64("length", rng.length), slog.Any("error", err))
+	panic(http.ErrAbortHandler)
+}
+
+// readErrRecorder remembers the first error of its reader other than EOF,
+// to tell a failing store from a failing client.
+type readErrRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrRecorder) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// upload serves PUT objects/{oid}: the body, exactly Content-Length bytes,
+// is streamed into the store, which hashes it and publishes the blob only if
+// it matches the oid and the length.
+// Reference: git-lfs docs/api/basic-transfers.md ("Uploads").
+func (s *server) upload(w http.ResponseWriter, r *http.Request, req *request) error {
+	d, err := parseOid(req.param)
+	if err != nil {
+		return err
+	}
+	if _, err := s.authorize(r, req.repo, auth.Write); err != nil {
+		return err
+	}
+	if r.ContentLength < 0 {
+		return fmt.Errorf("%w: an upload needs a Content-Length", errLengthRequired)
+	}
+	body := &readErrRecorder{r: r.Body}
+	info, err := s.store.Put(r.Context(), req.repo, d, r.ContentLength, body)
+	if err != nil {
+		return bodyError(err, body.err, r.ContentLength)
+	}
+	writeJSON(w, http.StatusOK, pointer{Oid: info.Digest.Encoded(), Size: info.Size})
+	return nil
+}
+
+// bodyError explains a failed upload: by the body's own read error if
+// reading it failed, else by the store's verdict.
+func bodyError(putErr, readErr error, length int64) error {
+	switch {
+	case readErr == nil:
+		return putErr
+	case errors.Is(readErr, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%w: the body ended before its Content-Length of %d bytes", store.ErrSizeMismatch, length)
+	}
+	return fmt.Errorf("%w: reading the request body failed: %v", errBadRequest, readErr)
+}

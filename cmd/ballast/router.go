@@ -37,8 +37,10 @@ func rejectUncleanPaths(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
 		if !strings.HasPrefix(p, "/") || strings.Contains(p, "//") || hasDotSegment(p) {
-			httpx.WriteError(w, http.StatusBadRequest, "invalid_path",
-				"path must not contain empty, '.' or '..' segments")
+			// {"message": …} is the Git LFS error shape, which is what
+			// clients sending such paths (to LFS URLs) display.
+			httpx.WriteJSON(w, http.StatusBadRequest, map[string]string{
+				"message": "invalid path: it must not contain empty, '.' or '..' segments"})
 			return
 		}
 		next.ServeHTTP(w, r)

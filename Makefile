@@ -1,0 +1,91 @@
+# ballast — build, run and test. GNU make.
+#
+# Client tools are pinned here and installed into .tools/bin (git-ignored) by
+# `make tools`; `make test` puts them first on PATH.
+
+GIT_LFS_VERSION := v3.8.1
+ORAS_VERSION    := v1.3.6
+
+TOOLS_BIN := $(CURDIR)/.tools/bin
+STAMPS    := $(CURDIR)/.tools/stamps
+
+# make run
+ADDR       ?= 127.0.0.1:8080
+DATA_DIR   ?= .data
+PUBLIC_URL ?= http://$(ADDR)
+
+# make fuzz: time per Fuzz target.
+FUZZTIME ?= 20s
+
+# make bench: the benchmark commands; append a command to BENCH_CMDS (or
+# add a target to BENCH_TARGETS) to extend it.
+BENCH_CMDS    := go test -run '^$$' -bench . -benchmem ./store/...
+BENCH_TARGETS :=
+
+TEST_ENV := PATH="$(TOOLS_BIN):$$PATH" BALLAST_E2E=1
+
+.PHONY: all tools build run test fuzz bench models clean distclean FORCE
+
+all: build
+
+# tool-rule NAME, VERSION, PACKAGE, MODULE
+# The stamp .tools/stamps/NAME-VERSION records that NAME is installed at
+# VERSION. It is (re)made when missing, or when the binary is missing. A
+# binary already built from MODULE@VERSION (go version -m) is kept as is.
+define tool-rule
+tools: $(STAMPS)/$(1)-$(2)
+$(STAMPS)/$(1)-$(2): $(if $(wildcard $(TOOLS_BIN)/$(1)),,FORCE)
+	@mkdir -p $(STAMPS)
+	@if go version -m $(TOOLS_BIN)/$(1) 2>/dev/null | grep -q '^[[:space:]]*mod[[:space:]]*$(4)[[:space:]]*$(2)[[:space:]]'; then \
+		echo "$(1) $(2) already in $(TOOLS_BIN)"; \
+	else \
+		echo "installing $(1) $(2)"; \
+		GOBIN=$(TOOLS_BIN) go install $(3)@$(2); \
+	fi
+	@rm -f $(STAMPS)/$(1)-v*
+	@touch $$@
+endef
+
+$(eval $(call tool-rule,git-lfs,$(GIT_LFS_VERSION),github.com/git-lfs/git-lfs/v3,github.com/git-lfs/git-lfs/v3))
+$(eval $(call tool-rule,git-lfs-test-server-api,$(GIT_LFS_VERSION),github.com/git-lfs/git-lfs/v3/t/git-lfs-test-server-api,github.com/git-lfs/git-lfs/v3))
+$(eval $(call tool-rule,oras,$(ORAS_VERSION),oras.land/oras/cmd/oras,oras.land/oras))
+
+FORCE:
+
+build:
+	go build -o bin/ballast ./cmd/ballast
+
+run:
+	go run ./cmd/ballast serve --addr $(ADDR) --data $(DATA_DIR) --public-url $(PUBLIC_URL)
+
+# Unit tests, race detector, and the end-to-end tests against the real
+# git-lfs client (BALLAST_E2E=1 makes a missing tool a failure, not a skip).
+test: tools
+	go vet ./...
+	$(TEST_ENV) go test -race -count=1 -timeout 30m ./...
+
+# Runs every Fuzz target of every package for FUZZTIME.
+fuzz:
+	@set -e; \
+	for dir in $$(grep -rl --include='*_test.go' --exclude-dir=.tools --exclude-dir=testdata '^func Fuzz' . | xargs -r -n1 dirname | sort -u); do \
+		for fn in $$(go test -list '^Fuzz' $$dir | grep '^Fuzz'); do \
+			echo "== $$dir $$fn"; \
+			go test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$dir; \
+		done; \
+	done
+
+bench: tools $(BENCH_TARGETS)
+	$(BENCH_CMDS)
+	PATH="$(TOOLS_BIN):$$PATH" go run ./internal/bench all
+
+# Real model files (not committed) into testdata/models.
+models:
+	./testdata/fetch-models.sh
+
+# Removes build output. Leaves .data (server data) alone.
+clean:
+	rm -rf bin
+
+# Also removes the installed tools and fetched models.
+distclean: clean
+	rm -rf .tools testdata/models

@@ -1,0 +1,14 @@
+// Package e2e holds the end-to-end tests: they prove ballast with the tools
+// its users run rather than with mocks.
+//
+// The tests build ./cmd/ballast once, start it on a free loopback port with a
+// fresh data directory and an admin token, and drive the real git-lfs client
+// (and the git-lfs project's server API compliance checker) against it, with
+// git running under an isolated HOME and configuration. Some tests talk HTTP
+// to the server directly to send input no well-behaved client would.
+//
+// The tests need git, git-lfs 3.8.1 and git-lfs-test-server-api on PATH;
+// `make test` installs them into .tools/bin and puts that first on PATH. When
+// BALLAST_E2E is unset and the tools are missing the tests skip; with
+// BALLAST_E2E=1 a missing tool fails them, so CI can never skip silently.
+package e2e

@@ -4,14 +4,11 @@ import (
 	"context"
 	_ "crypto/sha256" // registers sha256 for go-digest
 	_ "crypto/sha512" // registers sha512 for go-digest
-	"errors"
 	"fmt"
 	"io"
 
 	"github.com/opencontainers/go-digest"
-	"github.com/zeebo/blake3"
 
-	"github.com/ballastml/ballast/store/chunker"
 )
 
 // Put reads exactly size bytes from r, checks that they hash to d, stores
@@ -109,84 +106,4 @@ func (s *Store) verifyOnly(d digest.Digest, size int64, r io.Reader) error {
 		return err
 	}
 	return v.check(d)
-}
-
-// recipe is the ordered list of chunks of a blob, with the locations of the
-// chunks this Put stored (chunks already in the store have no location).
-type recipe struct {
-	ids   []chunkID
-	sizes []int
-	added []chunkLoc
-	packs []packInfo
-}
-
-// ingest chunks, dedups, compresses and packs the stream. On success every
-// pack it wrote is durable and listed in the recipe; on failure the packs are
-// deleted and nothing is recorded.
-func (s *Store) ingest(ctx context.Context, d digest.Digest, size int64, r io.Reader) (rec recipe, err error) {
-	v := newVerifyingReader(r, d, size)
-	ch, err := chunker.New(v, s.opts.Chunking)
-	if err != nil {
-		v.close()
-		return recipe{}, err
-	}
-	pw := newPackWriter(ctx, s)
-	defer func() {
-		if err != nil {
-			v.close()
-			pw.abort(err)
-		}
-	}()
-	seen := make(map[chunkID]struct{})
-	for {
-		if err := ctx.Err(); err != nil {
-			return recipe{}, err
-		}
-		c, err := ch.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return recipe{}, err
-		}
-		id := chunkID(blake3.Sum256(c))
-		rec.ids = append(rec.ids, id)
-		rec.sizes = append(rec.sizes, len(c))
-		if _, dup := seen[id]; dup {
-			continue
-		}
-		seen[id] = struct{}{}
-		known, err := s.chunkExists(ctx, id)
-		if err != nil {
-			return recipe{}, err
-		}
-		if known {
-			continue
-		}
-		loc, err := s.storeChunk(pw, id, c)
-		if err != nil {
-			return recipe{}, err
-		}
-		rec.added = append(rec.added, loc)
-	}
-	if err := v.check(d); err != nil {
-		return recipe{}, err
-	}
-	if rec.packs, err = pw.finish(); err != nil {
-		return recipe{}, err
-	}
-	return rec, nil
-}
-
-// storeChunk compresses c when that saves at least 1/32 of its size and
-// appends it to the current pack.
-func (s *Store) storeChunk(pw *packWriter, id chunkID, c []byte) (chunkLoc, error) {
-	bp := s.bufs.Get().(*[]byte)
-	defer s.bufs.Put(bp)
-	z := s.enc.EncodeAll(c, (*bp)[:0])
-	*bp = z[:0]
-	if len(z) < len(c)-len(c)/32 {
-		return pw.add(id, codecZstd, z, len(c))
-	}
-	return pw.add(id, codecRaw, c, len(c))
 }

@@ -36,7 +36,7 @@ func newServeCmd() *cobra.Command {
 
 Settings come from, in increasing precedence: defaults, --config FILE (JSON
 with the keys addr, data, public_url, anonymous_read, log_level, log_format,
-reap_interval), BALLAST_* environment variables, and flags.
+reap_interval, debug_addr), BALLAST_* environment variables, and flags.
 
 The first admin token is BALLAST_ADMIN_TOKEN if set; otherwise one is
 generated on first start and printed once.`,
@@ -57,6 +57,7 @@ generated on first start and printed once.`,
 	f.BoolVar(&cfg.AnonymousRead, "anonymous-read", false, "allow reads without a token (env "+config.Env["anonymous-read"]+")")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env "+config.Env["log-level"]+")")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (env "+config.Env["log-format"]+")")
+	f.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go profiling handlers (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (env "+config.Env["debug-addr"]+")")
 	f.DurationVar(&cfg.ReapInterval, "reap-interval", cfg.ReapInterval, "how often leftovers of failed uploads are reaped (env "+config.Env["reap-interval"]+")")
 	return cmd
 }
@@ -81,6 +82,7 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 		"log-level":      func() { c.LogLevel = fromFlags.LogLevel },
 		"log-format":     func() { c.LogFormat = fromFlags.LogFormat },
 		"reap-interval":  func() { c.ReapInterval = fromFlags.ReapInterval },
+		"debug-addr":     func() { c.DebugAddr = fromFlags.DebugAddr },
 	}
 	flags.Visit(func(f *pflag.Flag) {
 		if apply, ok := set[f.Name]; ok {
@@ -142,6 +144,9 @@ func serve(ctx context.Context, c config.Serve) error {
 	authn := auth.NewAuthenticator(tokens, c.AnonymousRead)
 
 	go reapLoop(ctx, st, c.ReapInterval, log)
+	if c.DebugAddr != "" {
+		go serveDebug(c.DebugAddr, log)
+	}
 
 	handler := newRouter(routerDeps{
 		admin: adminapi.New(tokens, authn, log),

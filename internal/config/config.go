@@ -20,6 +20,7 @@ type Serve struct {
 	LogLevel      string        `json:"log_level"`      // debug, info, warn, error
 	LogFormat     string        `json:"log_format"`     // text or json
 	ReapInterval  time.Duration `json:"reap_interval"`  // how often leftovers are reaped
+	DebugAddr     string        `json:"debug_addr"`     // if set, serve Go's pprof handlers here
 }
 
 // Defaults returns the embedded defaults: local disk and SQLite under ./.data.
@@ -57,13 +58,14 @@ var Env = map[string]string{
 	"log-level":      "BALLAST_LOG_LEVEL",
 	"log-format":     "BALLAST_LOG_FORMAT",
 	"reap-interval":  "BALLAST_REAP_INTERVAL",
+	"debug-addr":     "BALLAST_DEBUG_ADDR",
 }
 
 // LoadEnv overlays the BALLAST_* variables that are set onto c.
 func (c *Serve) LoadEnv(getenv func(string) string) error {
 	str := map[string]*string{
 		"addr": &c.Addr, "data": &c.Data, "public-url": &c.PublicURL,
-		"log-level": &c.LogLevel, "log-format": &c.LogFormat,
+		"log-level": &c.LogLevel, "log-format": &c.LogFormat, "debug-addr": &c.DebugAddr,
 	}
 	for key, p := range str {
 		if v := getenv(Env[key]); v != "" {

@@ -1,0 +1,206 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/zeebo/blake3"
+
+	"github.com/ballastml/ballast/store/chunker"
+)
+
+// recipe is the ordered list of chunks of a blob, with the locations of the
+// chunks this Put stored (chunks already in the store have no location).
+type recipe struct {
+	ids   []chunkID
+	sizes []int
+	added []chunkLoc
+	packs []packInfo
+}
+
+// ingestDepth is how many cut chunks may wait for the chunk worker. With
+// the chunker's own buffer it bounds ingest memory to about
+// (ingestDepth + 3) * Max chunk size, whatever the blob size.
+const ingestDepth = 4
+
+// ingest chunks, dedups, compresses and packs the stream. It is a pipeline
+// over three goroutines, so that a Put uses both cores of a small machine:
+//
+//	hasher:  digest of the whole stream (asyncHasher)
+//	caller:  read and cut chunks (FastCDC), hand copies to the worker
+//	worker:  BLAKE3 id, dedup lookup, compression, pack write
+//
+// On success every pack it wrote is durable and listed in the recipe; on
+// failure the packs are deleted and nothing is recorded.
+func (s *Store) ingest(ctx context.Context, d digest.Digest, size int64, r io.Reader) (recipe, error) {
+	v := newVerifyingReader(r, d, size)
+	ch, err := chunker.New(v, s.opts.Chunking)
+	if err != nil {
+		v.close()
+		return recipe{}, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := s.startChunkWorker(ctx)
+	err = s.cut(ctx, ch, w)
+	rec, werr := w.finish()
+	if err == nil {
+		err = werr
+	}
+	if err == nil {
+		err = v.check(d)
+	}
+	if err == nil {
+		rec.packs, err = w.pw.finish()
+	}
+	if err != nil {
+		v.close()
+		cancel()
+		w.pw.abort(err)
+		return recipe{}, err
+	}
+	return rec, nil
+}
+
+// cut feeds copies of the stream's chunks to the worker until EOF, an
+// error, or the worker failing.
+func (s *Store) cut(ctx context.Context, ch *chunker.Chunker, w *chunkWorker) error {
+	for {
+		c, err := ch.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		bp := s.bufs.Get().(*[]byte)
+		*bp = append((*bp)[:0], c...)
+		select {
+		case w.in <- bp:
+		case <-w.failed:
+			s.bufs.Put(bp)
+			return nil // finish reports the worker's error
+		case <-ctx.Done():
+			s.bufs.Put(bp)
+			return ctx.Err()
+		}
+	}
+}
+
+// chunkWorker turns chunks into recipe entries and pack contents, in order.
+type chunkWorker struct {
+	s      *Store
+	ctx    context.Context
+	in     chan *[]byte
+	failed chan struct{} // closed when the worker stops on an error
+	done   chan struct{}
+	pw     *packWriter
+	gate   compressionGate
+	seen   map[chunkID]struct{}
+	rec    recipe
+	err    error
+}
+
+func (s *Store) startChunkWorker(ctx context.Context) *chunkWorker {
+	w := &chunkWorker{
+		s: s, ctx: ctx, pw: newPackWriter(ctx, s),
+		in: make(chan *[]byte, ingestDepth), failed: make(chan struct{}), done: make(chan struct{}),
+		seen: make(map[chunkID]struct{}),
+	}
+	go w.run()
+	return w
+}
+
+func (w *chunkWorker) run() {
+	defer close(w.done)
+	for bp := range w.in {
+		if w.err == nil {
+			if w.err = w.add(*bp); w.err != nil {
+				close(w.failed)
+			}
+		}
+		w.s.bufs.Put(bp)
+	}
+}
+
+// finish waits for the worker to drain and returns the recipe.
+func (w *chunkWorker) finish() (recipe, error) {
+	close(w.in)
+	<-w.done
+	return w.rec, w.err
+}
+
+func (w *chunkWorker) add(c []byte) error {
+	id := chunkID(blake3.Sum256(c))
+	w.rec.ids = append(w.rec.ids, id)
+	w.rec.sizes = append(w.rec.sizes, len(c))
+	if _, dup := w.seen[id]; dup {
+		return nil
+	}
+	w.seen[id] = struct{}{}
+	known, err := w.s.chunkExists(w.ctx, id)
+	if err != nil || known {
+		return err
+	}
+	loc, err := w.store(id, c)
+	if err != nil {
+		return err
+	}
+	w.rec.added = append(w.rec.added, loc)
+	return nil
+}
+
+// store compresses c when the gate says it is worth trying and the result
+// saves at least 1/32 of its size, and appends it to the current pack.
+func (w *chunkWorker) store(id chunkID, c []byte) (chunkLoc, error) {
+	if !w.gate.try() {
+		return w.pw.add(id, codecRaw, c, len(c))
+	}
+	bp := w.s.bufs.Get().(*[]byte)
+	defer w.s.bufs.Put(bp)
+	z := w.s.enc.EncodeAll(c, (*bp)[:0])
+	*bp = z[:0]
+	paid := len(z) < len(c)-len(c)/32
+	w.gate.record(paid)
+	if paid {
+		return w.pw.add(id, codecZstd, z, len(c))
+	}
+	return w.pw.add(id, codecRaw, c, len(c))
+}
+
+// compressionGate skips compression attempts on data that keeps proving
+// incompressible (random or already compressed bytes), where zstd would
+// cost CPU for nothing: after gateMisses chunks in a row that did not
+// compress, only one chunk in gateSample is tried, and any chunk that does
+// compress resumes trying every chunk.
+type compressionGate struct {
+	misses  int
+	skipped int
+}
+
+const (
+	gateMisses = 4
+	gateSample = 16
+)
+
+func (g *compressionGate) try() bool {
+	if g.misses < gateMisses {
+		return true
+	}
+	g.skipped++
+	if g.skipped >= gateSample {
+		g.skipped = 0
+		return true
+	}
+	return false
+}
+
+func (g *compressionGate) record(paid bool) {
+	if paid {
+		g.misses = 0
+		return
+	}
+	g.misses++
+}

@@ -17,8 +17,9 @@ PUBLIC_URL ?= http://$(ADDR)
 # make fuzz: time per Fuzz target.
 FUZZTIME ?= 20s
 
-# make bench: the benchmark commands; append a command to BENCH_CMDS (or
-# add a target to BENCH_TARGETS) to extend it.
+# make bench: the benchmark commands, then the end-to-end report (go run
+# ./internal/bench all); append a command to BENCH_CMDS (or add a target to
+# BENCH_TARGETS) to extend it.
 BENCH_CMDS    := go test -run '^$$' -bench . -benchmem ./store/...
 BENCH_TARGETS :=
 

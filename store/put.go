@@ -8,7 +8,6 @@ import (
 	"io"
 
 	"github.com/opencontainers/go-digest"
-
 )
 
 // Put reads exactly size bytes from r, checks that they hash to d, stores

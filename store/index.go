@@ -167,3 +167,20 @@ func insertRecipe(ctx context.Context, tx *sql.Tx, d digest.Digest, rec recipe) 
 	}
 	return nil
 }
+
+// Unlink removes blob d from repo. The blob's bytes stay in the store
+// (other repositories may link it; garbage collection reclaims what no
+// repository links). Unlinking a blob repo does not have is ErrNotFound.
+func (s *Store) Unlink(ctx context.Context, repo string, d digest.Digest) error {
+	if err := validateDigest(d); err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM links WHERE repo = ? AND digest = ?`, repo, d.String())
+	if err != nil {
+		return fmt.Errorf("store index: unlink: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("%w: %s in %s", ErrNotFound, d, repo)
+	}
+	return nil
+}

@@ -3,38 +3,79 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// ReapOrphans deletes packs that no committed metadata references and that
-// are older than Options.OrphanAge: the leftovers of Puts that crashed or
-// failed after writing packs. Packs of Puts still running in this process
-// are never touched, whatever their age. It returns how many were deleted.
+// ReapOrphans removes leftovers of failed, crashed and abandoned uploads and
+// returns how many objects and sessions it removed:
+//   - packs that no committed metadata references, older than OrphanAge;
+//   - upload sessions untouched for longer than UploadMaxAge;
+//   - upload pieces that no session accounts for, older than OrphanAge.
+//
+// Packs of Puts still running in this process are never touched, whatever
+// their age.
 func (s *Store) ReapOrphans(ctx context.Context) (int, error) {
+	packs, err := s.reapPacks(ctx)
+	if err != nil {
+		return packs, err
+	}
+	sessions, err := s.reapUploads(ctx, s.opts.UploadMaxAge)
+	if err != nil {
+		return packs + sessions, err
+	}
+	pieces, err := s.reapPieces(ctx)
+	return packs + sessions + pieces, err
+}
+
+func (s *Store) reapPacks(ctx context.Context) (int, error) {
 	cutoff := time.Now().Add(-s.opts.OrphanAge)
-	var orphans []string
-	err := s.backend.List(ctx, packPrefix, func(oi ObjectInfo) error {
+	return s.reapObjects(ctx, packPrefix, func(oi ObjectInfo) (bool, error) {
 		if !strings.HasSuffix(oi.Name, ".pack") || oi.ModTime.After(cutoff) || s.inflight.has(oi.Name) {
-			return nil
+			return false, nil
 		}
 		known, err := s.exists(ctx, `SELECT 1 FROM packs WHERE name = ?`, oi.Name)
-		if err != nil {
-			return err
+		return !known, err
+	})
+}
+
+// reapPieces removes upload pieces whose session is gone, or which were
+// written but never recorded (a crash between the two).
+func (s *Store) reapPieces(ctx context.Context) (int, error) {
+	cutoff := time.Now().Add(-s.opts.OrphanAge)
+	return s.reapObjects(ctx, uploadPrefix, func(oi ObjectInfo) (bool, error) {
+		if oi.ModTime.After(cutoff) {
+			return false, nil
 		}
-		if !known {
-			orphans = append(orphans, oi.Name)
+		id, seqStr, ok := strings.Cut(strings.TrimPrefix(oi.Name, uploadPrefix), "/")
+		seq, err := strconv.Atoi(seqStr)
+		if !ok || err != nil {
+			return true, nil // not a name the store writes
 		}
-		return nil
+		recorded, err := s.exists(ctx, `SELECT 1 FROM uploads WHERE id = ? AND parts > ?`, id, seq)
+		return !recorded, err
+	})
+}
+
+// reapObjects deletes every object under prefix that doomed says to.
+func (s *Store) reapObjects(ctx context.Context, prefix string, doomed func(ObjectInfo) (bool, error)) (int, error) {
+	var names []string
+	err := s.backend.List(ctx, prefix, func(oi ObjectInfo) error {
+		d, err := doomed(oi)
+		if d {
+			names = append(names, oi.Name)
+		}
+		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("reap orphan packs: %w", err)
+		return 0, fmt.Errorf("reap %s: %w", prefix, err)
 	}
-	for i, name := range orphans {
+	for i, name := range names {
 		if err := s.backend.Delete(ctx, name); err != nil {
-			return i, fmt.Errorf("reap orphan pack %s: %w", name, err)
+			return i, fmt.Errorf("reap %s: %w", name, err)
 		}
-		s.log.Info("reaped orphan pack", "pack", name)
+		s.log.Info("reaped orphan object", "object", name)
 	}
-	return len(orphans), nil
+	return len(names), nil
 }

@@ -22,6 +22,9 @@ type Options struct {
 	PackSize int64
 	// OrphanAge is how old an unreferenced pack must be before it is reaped.
 	OrphanAge time.Duration
+	// UploadMaxAge is how long an upload session may stay untouched before
+	// it is abandoned and reaped.
+	UploadMaxAge time.Duration
 	// Logger receives corruption reports and reaper activity.
 	Logger *slog.Logger
 }
@@ -40,6 +43,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.OrphanAge <= 0 {
 		o.OrphanAge = time.Hour
+	}
+	if o.UploadMaxAge <= 0 {
+		o.UploadMaxAge = 24 * time.Hour
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

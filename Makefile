@@ -5,6 +5,13 @@
 
 GIT_LFS_VERSION := v3.8.1
 ORAS_VERSION    := v1.3.6
+CRANE_VERSION   := v0.22.1
+# The distribution registry, the peer of the OCI benchmark.
+REGISTRY_VERSION := v3.1.2
+# The OCI distribution-spec conformance suite (a nested module of the spec's
+# repository, only published as a pseudo-version).
+OCI_CONFORMANCE_MODULE  := github.com/opencontainers/distribution-spec/conformance
+OCI_CONFORMANCE_VERSION := v0.0.0-20260831232431-97274622c111
 
 TOOLS_BIN := $(CURDIR)/.tools/bin
 STAMPS    := $(CURDIR)/.tools/stamps
@@ -25,7 +32,7 @@ BENCH_TARGETS :=
 
 TEST_ENV := PATH="$(TOOLS_BIN):$$PATH" BALLAST_E2E=1
 
-.PHONY: all tools build run test fuzz bench models clean distclean FORCE
+.PHONY: all tools skopeo build run test fuzz bench models clean distclean FORCE
 
 all: build
 
@@ -50,6 +57,35 @@ endef
 $(eval $(call tool-rule,git-lfs,$(GIT_LFS_VERSION),github.com/git-lfs/git-lfs/v3,github.com/git-lfs/git-lfs/v3))
 $(eval $(call tool-rule,git-lfs-test-server-api,$(GIT_LFS_VERSION),github.com/git-lfs/git-lfs/v3/t/git-lfs-test-server-api,github.com/git-lfs/git-lfs/v3))
 $(eval $(call tool-rule,oras,$(ORAS_VERSION),oras.land/oras/cmd/oras,oras.land/oras))
+$(eval $(call tool-rule,crane,$(CRANE_VERSION),github.com/google/go-containerregistry/cmd/crane,github.com/google/go-containerregistry))
+$(eval $(call tool-rule,registry,$(REGISTRY_VERSION),github.com/distribution/distribution/v3/cmd/registry,github.com/distribution/distribution/v3))
+
+# The conformance suite is built from a copy of its module (the module cache
+# is read-only) into .tools/bin/oci-conformance. The stamp works as above.
+tools: $(STAMPS)/oci-conformance-$(OCI_CONFORMANCE_VERSION)
+$(STAMPS)/oci-conformance-$(OCI_CONFORMANCE_VERSION): $(if $(wildcard $(TOOLS_BIN)/oci-conformance),,FORCE)
+	@mkdir -p $(STAMPS) $(TOOLS_BIN)
+	@echo "building oci-conformance $(OCI_CONFORMANCE_VERSION)"
+	@set -e; tmp=$$(mktemp -d); trap 'chmod -R u+w "$$tmp"; rm -rf "$$tmp"' EXIT; \
+	cd "$$tmp"; \
+	src=$$(go mod download -json $(OCI_CONFORMANCE_MODULE)@$(OCI_CONFORMANCE_VERSION) | grep '"Dir":' | cut -d'"' -f4); \
+	cp -R "$$src" src; chmod -R u+w src; cd src; \
+	go build -ldflags '-X main.Version=$(OCI_CONFORMANCE_VERSION)' -o $(TOOLS_BIN)/oci-conformance .
+	@rm -f $(STAMPS)/oci-conformance-v*
+	@touch $@
+
+# skopeo is the Debian package (CI runs as root). It is installed only when
+# missing from PATH; apt-get update runs once, and only if the first install
+# fails (no or stale package lists).
+tools: skopeo
+skopeo:
+	@if command -v skopeo >/dev/null; then \
+		echo "skopeo already installed: $$(skopeo --version)"; \
+	else \
+		echo "installing skopeo (Debian package)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q skopeo || { apt-get update -q && apt-get install -y -q skopeo; }; \
+	fi
 
 FORCE:
 

@@ -3,57 +3,58 @@ package store
 import (
 	"hash"
 	"sync"
+	"sync/atomic"
 )
 
-// asyncHasher hashes on its own goroutine, so that the blob digest (the
-// single most expensive step of ingest) runs on a second core in parallel
-// with chunking and compression. Write copies p, so callers may reuse it.
-// Memory is bounded by the channel depth times the write size.
+// chunkBuf is a cut chunk shared by the hasher and the chunk worker; it
+// goes back to its pool when both released it, so each byte is copied out
+// of the chunker once.
+type chunkBuf struct {
+	b    []byte
+	refs atomic.Int32
+	pool *sync.Pool
+}
+
+func (c *chunkBuf) release() {
+	if c.refs.Add(-1) == 0 {
+		c.pool.Put(c)
+	}
+}
+
+// asyncHasher hashes chunks on its own goroutine, so that the blob digest
+// (the most expensive step of ingest) runs on a second core in parallel
+// with chunking and compression. Chunks arrive in stream order, so the
+// result is the digest of the stream.
 type asyncHasher struct {
 	h    hash.Hash
-	ch   chan *[]byte
-	pool sync.Pool
+	ch   chan *chunkBuf
 	done chan struct{}
+	once sync.Once
 }
 
 const hasherDepth = 8
 
 func newAsyncHasher(h hash.Hash) *asyncHasher {
-	a := &asyncHasher{h: h, ch: make(chan *[]byte, hasherDepth), done: make(chan struct{})}
-	a.pool.New = func() any { return new([]byte) }
+	a := &asyncHasher{h: h, ch: make(chan *chunkBuf, hasherDepth), done: make(chan struct{})}
 	go a.run()
 	return a
 }
 
 func (a *asyncHasher) run() {
 	defer close(a.done)
-	for bp := range a.ch {
-		a.h.Write(*bp)
-		a.pool.Put(bp)
+	for c := range a.ch {
+		a.h.Write(c.b)
+		c.release()
 	}
 }
 
-func (a *asyncHasher) Write(p []byte) (int, error) {
-	bp := a.pool.Get().(*[]byte)
-	*bp = append((*bp)[:0], p...)
-	a.ch <- bp
-	return len(p), nil
-}
+// write queues c for hashing; the hasher releases it.
+func (a *asyncHasher) write(c *chunkBuf) { a.ch <- c }
 
-// Sum waits for all written bytes to be hashed and returns the hash.
-// No Write may follow.
-func (a *asyncHasher) Sum() hash.Hash {
-	a.stop()
-	return a.h
-}
-
-// stop ends the goroutine; it is safe to call more than once.
-func (a *asyncHasher) stop() {
-	select {
-	case <-a.done:
-		return
-	default:
-	}
-	close(a.ch)
+// sum waits for all queued chunks to be hashed and returns the hash. No
+// write may follow. It is safe to call more than once.
+func (a *asyncHasher) sum() hash.Hash {
+	a.once.Do(func() { close(a.ch) })
 	<-a.done
+	return a.h
 }

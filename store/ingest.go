@@ -35,28 +35,31 @@ const ingestDepth = 4
 // On success every pack it wrote is durable and listed in the recipe; on
 // failure the packs are deleted and nothing is recorded.
 func (s *Store) ingest(ctx context.Context, d digest.Digest, size int64, r io.Reader) (recipe, error) {
-	v := newVerifyingReader(r, d, size)
-	ch, err := chunker.New(v, s.opts.Chunking)
+	l := &sizeLimiter{r: r, size: size}
+	ch, err := chunker.New(l, s.opts.Chunking)
 	if err != nil {
-		v.close()
 		return recipe{}, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	h := newAsyncHasher(d.Algorithm().Hash())
 	w := s.startChunkWorker(ctx)
-	err = s.cut(ctx, ch, w)
+	err = s.cut(ctx, ch, h, w)
+	sum := h.sum()
 	rec, werr := w.finish()
 	if err == nil {
 		err = werr
 	}
 	if err == nil {
-		err = v.check(d)
+		err = l.check()
+	}
+	if err == nil {
+		err = checkDigest(d, sum)
 	}
 	if err == nil {
 		rec.packs, err = w.pw.finish()
 	}
 	if err != nil {
-		v.close()
 		cancel()
 		w.pw.abort(err)
 		return recipe{}, err
@@ -64,9 +67,9 @@ func (s *Store) ingest(ctx context.Context, d digest.Digest, size int64, r io.Re
 	return rec, nil
 }
 
-// cut feeds copies of the stream's chunks to the worker until EOF, an
-// error, or the worker failing.
-func (s *Store) cut(ctx context.Context, ch *chunker.Chunker, w *chunkWorker) error {
+// cut hands each chunk of the stream, copied once, to the hasher and the
+// worker until EOF, an error, or the worker failing.
+func (s *Store) cut(ctx context.Context, ch *chunker.Chunker, h *asyncHasher, w *chunkWorker) error {
 	for {
 		c, err := ch.Next()
 		if errors.Is(err, io.EOF) {
@@ -75,15 +78,17 @@ func (s *Store) cut(ctx context.Context, ch *chunker.Chunker, w *chunkWorker) er
 		if err != nil {
 			return err
 		}
-		bp := s.bufs.Get().(*[]byte)
-		*bp = append((*bp)[:0], c...)
+		cb := s.chunkBufs.Get().(*chunkBuf)
+		cb.b = append(cb.b[:0], c...)
+		cb.refs.Store(2)
+		h.write(cb)
 		select {
-		case w.in <- bp:
+		case w.in <- cb:
 		case <-w.failed:
-			s.bufs.Put(bp)
+			cb.release()
 			return nil // finish reports the worker's error
 		case <-ctx.Done():
-			s.bufs.Put(bp)
+			cb.release()
 			return ctx.Err()
 		}
 	}
@@ -93,7 +98,7 @@ func (s *Store) cut(ctx context.Context, ch *chunker.Chunker, w *chunkWorker) er
 type chunkWorker struct {
 	s      *Store
 	ctx    context.Context
-	in     chan *[]byte
+	in     chan *chunkBuf
 	failed chan struct{} // closed when the worker stops on an error
 	done   chan struct{}
 	pw     *packWriter
@@ -106,7 +111,7 @@ type chunkWorker struct {
 func (s *Store) startChunkWorker(ctx context.Context) *chunkWorker {
 	w := &chunkWorker{
 		s: s, ctx: ctx, pw: newPackWriter(ctx, s),
-		in: make(chan *[]byte, ingestDepth), failed: make(chan struct{}), done: make(chan struct{}),
+		in: make(chan *chunkBuf, ingestDepth), failed: make(chan struct{}), done: make(chan struct{}),
 		seen: make(map[chunkID]struct{}),
 	}
 	go w.run()
@@ -115,13 +120,13 @@ func (s *Store) startChunkWorker(ctx context.Context) *chunkWorker {
 
 func (w *chunkWorker) run() {
 	defer close(w.done)
-	for bp := range w.in {
+	for cb := range w.in {
 		if w.err == nil {
-			if w.err = w.add(*bp); w.err != nil {
+			if w.err = w.add(cb.b); w.err != nil {
 				close(w.failed)
 			}
 		}
-		w.s.bufs.Put(bp)
+		cb.release()
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	_ "crypto/sha256" // registers sha256 for go-digest
 	_ "crypto/sha512" // registers sha512 for go-digest
 	"fmt"
+	"hash"
 	"io"
 
 	"github.com/opencontainers/go-digest"
@@ -56,40 +57,33 @@ func validateDigest(d digest.Digest) error {
 	return fmt.Errorf("%w: unsupported algorithm %q", ErrInvalidDigest, d.Algorithm())
 }
 
-// verifyingReader hashes and counts what passes through it and refuses to
-// deliver more than size bytes.
-// Hashing runs on a second goroutine (asyncHasher); call check or close
-// exactly once when done.
-type verifyingReader struct {
+// sizeLimiter counts what passes through it and refuses to deliver more
+// than size bytes, so an over-long body fails as soon as it is over.
+type sizeLimiter struct {
 	r    io.Reader
-	h    *asyncHasher
 	n    int64
 	size int64
 }
 
-func newVerifyingReader(r io.Reader, d digest.Digest, size int64) *verifyingReader {
-	return &verifyingReader{r: r, h: newAsyncHasher(d.Algorithm().Hash()), size: size}
-}
-
-func (v *verifyingReader) Read(p []byte) (int, error) {
-	n, err := v.r.Read(p)
-	v.n += int64(n)
-	v.h.Write(p[:n])
-	if v.n > v.size {
-		return n, fmt.Errorf("%w: more than %d bytes received", ErrSizeMismatch, v.size)
+func (l *sizeLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.n > l.size {
+		return n, fmt.Errorf("%w: more than %d bytes received", ErrSizeMismatch, l.size)
 	}
 	return n, err
 }
 
-// close stops the hasher without checking (on error paths).
-func (v *verifyingReader) close() { v.h.stop() }
-
-// check is called at EOF: count and digest must both match.
-func (v *verifyingReader) check(d digest.Digest) error {
-	h := v.h.Sum()
-	if v.n != v.size {
-		return fmt.Errorf("%w: received %d bytes, expected %d", ErrSizeMismatch, v.n, v.size)
+// check is called at EOF: exactly size bytes must have arrived.
+func (l *sizeLimiter) check() error {
+	if l.n != l.size {
+		return fmt.Errorf("%w: received %d bytes, expected %d", ErrSizeMismatch, l.n, l.size)
 	}
+	return nil
+}
+
+// checkDigest compares the hash of the received bytes with the claim.
+func checkDigest(d digest.Digest, h hash.Hash) error {
 	if got := digest.NewDigest(d.Algorithm(), h); got != d {
 		return fmt.Errorf("%w: received bytes hash to %s, expected %s", ErrDigestMismatch, got, d)
 	}
@@ -98,11 +92,13 @@ func (v *verifyingReader) check(d digest.Digest) error {
 
 // verifyOnly consumes r and checks it against d and size without storing.
 func (s *Store) verifyOnly(d digest.Digest, size int64, r io.Reader) error {
-	v := newVerifyingReader(r, d, size)
-	buf := make([]byte, 1<<20)
-	if _, err := io.CopyBuffer(io.Discard, v, buf); err != nil {
-		v.close()
+	l := &sizeLimiter{r: r, size: size}
+	h := d.Algorithm().Hash()
+	if _, err := io.CopyBuffer(h, l, make([]byte, 1<<20)); err != nil {
 		return err
 	}
-	return v.check(d)
+	if err := l.check(); err != nil {
+		return err
+	}
+	return checkDigest(d, h)
 }

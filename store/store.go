@@ -75,6 +75,7 @@ type Store struct {
 	digestLocks keyedMutex // serialises Puts of the same digest
 	inflight    packSet    // packs written but not yet committed
 	bufs        sync.Pool  // chunk-sized scratch buffers
+	chunkBufs   sync.Pool  // *chunkBuf shared by ingest's hasher and worker
 }
 
 // New returns a store keeping bytes in backend and metadata in database.
@@ -101,6 +102,7 @@ func New(backend Backend, database *db.DB, opts Options) (*Store, error) {
 	}
 	s := &Store{backend: backend, db: database, opts: opts, log: opts.Logger, enc: enc, dec: dec}
 	s.bufs.New = func() any { b := make([]byte, 0, opts.Chunking.Max); return &b }
+	s.chunkBufs.New = func() any { return &chunkBuf{b: make([]byte, 0, opts.Chunking.Max), pool: &s.chunkBufs} }
 	return s, nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/ballastml/ballast/internal/auth"
 	"github.com/ballastml/ballast/store"
@@ -38,7 +37,7 @@ func (s *server) download(w http.ResponseWriter, r *http.Request, req *request) 
 		writeHeader(w, req.param, rng, info.Size, partial)
 		return nil
 	}
-	rc, err := s.store.Open(r.Context(), req.repo, d, rng.start, rng.length)
+	rc, err := s.store.Open(r.Context(), req.repo, d, rng.Start, rng.Length)
 	if err != nil {
 		return err
 	}
@@ -57,30 +56,15 @@ func etag(oid string) string { return `"` + oid + `"` }
 func writeHeader(w http.ResponseWriter, oid string, rng byteRange, size int64, partial bool) {
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Length", strconv.FormatInt(rng.length, 10))
+	h.Set("Content-Length", strconv.FormatInt(rng.Length, 10))
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("ETag", etag(oid))
 	status := http.StatusOK
 	if partial {
-		h.Set("Content-Range", rng.contentRange(size))
+		h.Set("Content-Range", rng.ContentRange(size))
 		status = http.StatusPartialContent
 	}
 	w.WriteHeader(status)
-}
-
-// requestedRange returns the part of the object to send and whether it is
-// a partial response. A Range is ignored when If-Range names another entity.
-func requestedRange(r *http.Request, etag string, size int64) (byteRange, bool, error) {
-	full := byteRange{start: 0, length: size}
-	h := strings.Join(r.Header.Values("Range"), ",")
-	if h == "" {
-		return full, false, nil
-	}
-	if ir := r.Header.Get("If-Range"); ir != "" && ir != etag {
-		return full, false, nil
-	}
-	rng, err := parseRange(h, size)
-	return rng, true, err
 }
 
 // copyOrAbort copies the body of a download. Once the status is sent an
@@ -90,7 +74,7 @@ func requestedRange(r *http.Request, etag string, size int64) (byteRange, bool, 
 // Design invariant 2.
 func (s *server) copyOrAbort(w http.ResponseWriter, r *http.Request, req *request, d digest.Digest, rc io.Reader, rng byteRange) {
 	src := &readErrRecorder{r: rc}
-	_, err := io.CopyN(w, src, rng.length)
+	_, err := io.CopyN(w, src, rng.Length)
 	if err == nil {
 		return
 	}
@@ -100,7 +84,7 @@ func (s *server) copyOrAbort(w http.ResponseWriter, r *http.Request, req *reques
 	}
 	s.log.LogAttrs(r.Context(), level, msg, slog.String("request_id", req.id),
 		slog.String("repo", req.repo), slog.String("digest", d.String()),
-		slog.Int64("offset", rng.start), slog.Int64("length", rng.length), slog.Any("error", err))
+		slog.Int64("offset", rng.Start), slog.Int64("length", rng.Length), slog.Any("error", err))
 	panic(http.ErrAbortHandler)
 }
 

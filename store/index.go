@@ -184,3 +184,27 @@ func (s *Store) Unlink(ctx context.Context, repo string, d digest.Digest) error 
 	}
 	return nil
 }
+
+// LinkedRepos returns up to limit repositories that d is linked to, in
+// name order. Callers that act on the answer (an OCI mount without "from")
+// must check the requester may read one of them: see invariant 4.
+func (s *Store) LinkedRepos(ctx context.Context, d digest.Digest, limit int) ([]string, error) {
+	if err := validateDigest(d); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT repo FROM links WHERE digest = ? ORDER BY repo LIMIT ?`, d.String(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store index: linked repositories: %w", err)
+	}
+	defer rows.Close()
+	var repos []string
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
+		}
+		repos = append(repos, r)
+	}
+	return repos, rows.Err()
+}

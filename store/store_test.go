@@ -241,6 +241,9 @@ func TestLinksArePerRepository(t *testing.T) {
 	if ok, _ := f.st.RepoExists(ctx, "ml/b"); !ok {
 		t.Fatal("ml/b does not exist after a push")
 	}
+	if repos, err := f.st.LinkedRepos(ctx, sha(b), 10); err != nil || len(repos) != 2 || repos[0] != "ml/a" || repos[1] != "ml/b" {
+		t.Fatalf("LinkedRepos = %v, %v; want [ml/a ml/b]", repos, err)
+	}
 }
 
 func TestChunkDedupAcrossBlobs(t *testing.T) {

@@ -8,16 +8,19 @@ import (
 
 	"github.com/ballastml/ballast/internal/adminapi"
 	"github.com/ballastml/ballast/internal/httpx"
+	"github.com/ballastml/ballast/oci"
 )
 
 type routerDeps struct {
 	admin http.Handler
 	lfs   http.Handler
+	oci   http.Handler
 	log   *slog.Logger
 }
 
 // newRouter mounts the server's parts: health, the admin API under
-// /api/v1/tokens, and the Git LFS API on every other path ({repo}.git/info/lfs/…).
+// /api/v1/tokens, the OCI registry under /v2/ (and its token endpoint), and
+// the Git LFS API on every other path ({repo}.git/info/lfs/…).
 func newRouter(d routerDeps) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -27,7 +30,19 @@ func newRouter(d routerDeps) http.Handler {
 	mux.Handle(adminapi.TokensPath, d.admin)
 	mux.Handle(adminapi.TokensPath+"/", d.admin)
 	mux.Handle("/", d.lfs)
-	return accessLog(rejectUncleanPaths(mux), d.log)
+	if d.oci != nil {
+		mux.Handle(oci.TokenPath, d.oci)
+	}
+	rest := rejectUncleanPaths(mux)
+	return accessLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The registry gets /v2 paths as sent, not cleaned or redirected by
+		// ServeMux: it validates repository names itself (NAME_INVALID).
+		if d.oci != nil && (r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/")) {
+			d.oci.ServeHTTP(w, r)
+			return
+		}
+		rest.ServeHTTP(w, r)
+	}), d.log)
 }
 
 // rejectUncleanPaths refuses paths with empty, "." or ".." segments before

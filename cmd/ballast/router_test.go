@@ -35,3 +35,25 @@ func TestRouterRejectsUncleanPaths(t *testing.T) {
 		t.Errorf("/healthz: %d", rec.Code)
 	}
 }
+
+func TestRouterSendsV2PathsToRegistryUncleaned(t *testing.T) {
+	var got []string
+	h := newRouter(routerDeps{
+		admin: http.NotFoundHandler(),
+		lfs:   http.NotFoundHandler(),
+		oci:   http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = append(got, r.URL.Path) }),
+		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	paths := []string{"/v2/", "/v2/ml/../x/blobs/uploads/", "/v2/ml//x/tags/list", "/auth/token"}
+	for _, p := range paths {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "http://ballast"+p, nil))
+	}
+	if len(got) != len(paths) {
+		t.Fatalf("registry saw %q, want %q", got, paths)
+	}
+	for i := range paths {
+		if got[i] != paths[i] {
+			t.Errorf("registry saw %q, want %q", got[i], paths[i])
+		}
+	}
+}

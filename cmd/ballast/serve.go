@@ -21,6 +21,7 @@ import (
 	"github.com/ballastml/ballast/internal/config"
 	"github.com/ballastml/ballast/internal/db"
 	"github.com/ballastml/ballast/lfsserver"
+	"github.com/ballastml/ballast/oci"
 	"github.com/ballastml/ballast/store"
 	"github.com/ballastml/ballast/store/local"
 )
@@ -30,13 +31,13 @@ func newServeCmd() *cobra.Command {
 	cfg := config.Defaults()
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the ballast server (Git LFS API and admin API)",
+		Short: "Run the ballast server (Git LFS API, OCI registry API, admin API)",
 		Long: `Run the ballast server. With no flags it keeps everything under ./.data
 (local disk and an embedded SQLite database) and listens on 127.0.0.1:8080.
 
 Settings come from, in increasing precedence: defaults, --config FILE (JSON
 with the keys addr, data, public_url, anonymous_read, log_level, log_format,
-reap_interval, debug_addr), BALLAST_* environment variables, and flags.
+reap_interval, debug_addr, allow_sparse_manifests), BALLAST_* environment variables, and flags.
 
 The first admin token is BALLAST_ADMIN_TOKEN if set; otherwise one is
 generated on first start and printed once.`,
@@ -57,6 +58,7 @@ generated on first start and printed once.`,
 	f.BoolVar(&cfg.AnonymousRead, "anonymous-read", false, "allow reads without a token (env "+config.Env["anonymous-read"]+")")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env "+config.Env["log-level"]+")")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (env "+config.Env["log-format"]+")")
+	f.BoolVar(&cfg.AllowSparseManifests, "allow-sparse-manifests", false, "accept OCI manifests whose referenced blobs are not all present, for partial multi-platform mirrors (env "+config.Env["allow-sparse-manifests"]+")")
 	f.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go profiling handlers (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (env "+config.Env["debug-addr"]+")")
 	f.DurationVar(&cfg.ReapInterval, "reap-interval", cfg.ReapInterval, "how often leftovers of failed uploads are reaped (env "+config.Env["reap-interval"]+")")
 	return cmd
@@ -75,14 +77,15 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 		return c, err
 	}
 	set := map[string]func(){
-		"addr":           func() { c.Addr = fromFlags.Addr },
-		"data":           func() { c.Data = fromFlags.Data },
-		"public-url":     func() { c.PublicURL = fromFlags.PublicURL },
-		"anonymous-read": func() { c.AnonymousRead = fromFlags.AnonymousRead },
-		"log-level":      func() { c.LogLevel = fromFlags.LogLevel },
-		"log-format":     func() { c.LogFormat = fromFlags.LogFormat },
-		"reap-interval":  func() { c.ReapInterval = fromFlags.ReapInterval },
-		"debug-addr":     func() { c.DebugAddr = fromFlags.DebugAddr },
+		"addr":                   func() { c.Addr = fromFlags.Addr },
+		"data":                   func() { c.Data = fromFlags.Data },
+		"public-url":             func() { c.PublicURL = fromFlags.PublicURL },
+		"anonymous-read":         func() { c.AnonymousRead = fromFlags.AnonymousRead },
+		"log-level":              func() { c.LogLevel = fromFlags.LogLevel },
+		"log-format":             func() { c.LogFormat = fromFlags.LogFormat },
+		"reap-interval":          func() { c.ReapInterval = fromFlags.ReapInterval },
+		"debug-addr":             func() { c.DebugAddr = fromFlags.DebugAddr },
+		"allow-sparse-manifests": func() { c.AllowSparseManifests = fromFlags.AllowSparseManifests },
 	}
 	flags.Visit(func(f *pflag.Flag) {
 		if apply, ok := set[f.Name]; ok {
@@ -141,7 +144,12 @@ func serve(ctx context.Context, c config.Serve) error {
 	if generated != "" {
 		fmt.Fprintf(os.Stderr, "\nFirst start: created an admin token. It is shown only this once:\n\n    %s\n\nKeep it safe; create scoped tokens with `ballast token create`.\n\n", generated)
 	}
-	authn := auth.NewAuthenticator(tokens, c.AnonymousRead)
+	key, err := auth.LoadOrCreateKey(ctx, database, "registry-token")
+	if err != nil {
+		return fmt.Errorf("registry token key: %w", err)
+	}
+	registryTokens := auth.NewRegistryTokens(key, registryTokenTTL)
+	authn := auth.NewAuthenticator(tokens, c.AnonymousRead).WithRegistryTokens(registryTokens)
 
 	go reapLoop(ctx, st, c.ReapInterval, log)
 	if c.DebugAddr != "" {
@@ -153,10 +161,18 @@ func serve(ctx context.Context, c config.Serve) error {
 		lfs: lfsserver.New(lfsserver.Config{
 			Store: st, Auth: authn, DB: database, PublicURL: c.PublicURL, Logger: log,
 		}),
+		oci: oci.New(oci.Config{
+			Store: st, Auth: authn, Tokens: registryTokens, DB: database, PublicURL: c.PublicURL,
+			AllowSparseManifests: c.AllowSparseManifests, Logger: log,
+		}),
 		log: log,
 	})
 	return listenAndServe(ctx, c, handler, log)
 }
+
+// registryTokenTTL is the lifetime of the tokens of the registry token flow:
+// short, since they are bearer credentials that cannot be revoked one by one.
+const registryTokenTTL = 5 * time.Minute
 
 func listenAndServe(ctx context.Context, c config.Serve, h http.Handler, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", c.Addr)

@@ -13,6 +13,7 @@ const AnonymousUser = "anonymous"
 // Authenticator turns a request's credentials into an Identity.
 type Authenticator struct {
 	tokens        *Tokens
+	registry      *RegistryTokens // nil: registry tokens are not accepted
 	anonymousRead bool
 }
 
@@ -21,6 +22,15 @@ type Authenticator struct {
 // every repository instead of ErrNoCredentials.
 func NewAuthenticator(t *Tokens, anonymousRead bool) *Authenticator {
 	return &Authenticator{tokens: t, anonymousRead: anonymousRead}
+}
+
+// WithRegistryTokens returns a copy of a that also accepts the registry
+// tokens rt issues (RegistryTokenPrefix), as a Bearer token or a Basic
+// password. Anonymous registry tokens are accepted only with anonymous read.
+func (a *Authenticator) WithRegistryTokens(rt *RegistryTokens) *Authenticator {
+	c := *a
+	c.registry = rt
+	return &c
 }
 
 // Authenticate accepts HTTP Basic auth (any user name, the token secret as
@@ -33,6 +43,9 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Identity, error) {
 	if err != nil {
 		return nil, err
 	}
+	if secret != "" && a.registry != nil && IsRegistryToken(secret) {
+		return a.verifyRegistryToken(secret)
+	}
 	if secret != "" {
 		return a.tokens.Lookup(r.Context(), secret)
 	}
@@ -40,6 +53,17 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Identity, error) {
 		return nil, ErrNoCredentials
 	}
 	return &Identity{User: AnonymousUser, Anonymous: true, Scopes: []Scope{{Pattern: "*", Level: Read}}}, nil
+}
+
+func (a *Authenticator) verifyRegistryToken(secret string) (*Identity, error) {
+	id, err := a.registry.Verify(secret)
+	if err != nil {
+		return nil, err
+	}
+	if id.Anonymous && !a.anonymousRead {
+		return nil, fmt.Errorf("%w: anonymous access is off", ErrInvalidToken)
+	}
+	return id, nil
 }
 
 // errMalformed reports a bad Authorization header without echoing it:

@@ -21,6 +21,8 @@ type Serve struct {
 	LogFormat     string        `json:"log_format"`     // text or json
 	ReapInterval  time.Duration `json:"reap_interval"`  // how often leftovers are reaped
 	DebugAddr     string        `json:"debug_addr"`     // if set, serve Go's pprof handlers here
+	// AllowSparseManifests accepts OCI manifests whose blobs are not all present.
+	AllowSparseManifests bool `json:"allow_sparse_manifests"`
 }
 
 // Defaults returns the embedded defaults: local disk and SQLite under ./.data.
@@ -51,14 +53,15 @@ func (c *Serve) LoadFile(path string) error {
 
 // Env lists the environment variable behind each setting.
 var Env = map[string]string{
-	"addr":           "BALLAST_ADDR",
-	"data":           "BALLAST_DATA",
-	"public-url":     "BALLAST_PUBLIC_URL",
-	"anonymous-read": "BALLAST_ANONYMOUS_READ",
-	"log-level":      "BALLAST_LOG_LEVEL",
-	"log-format":     "BALLAST_LOG_FORMAT",
-	"reap-interval":  "BALLAST_REAP_INTERVAL",
-	"debug-addr":     "BALLAST_DEBUG_ADDR",
+	"addr":                   "BALLAST_ADDR",
+	"data":                   "BALLAST_DATA",
+	"public-url":             "BALLAST_PUBLIC_URL",
+	"anonymous-read":         "BALLAST_ANONYMOUS_READ",
+	"log-level":              "BALLAST_LOG_LEVEL",
+	"log-format":             "BALLAST_LOG_FORMAT",
+	"reap-interval":          "BALLAST_REAP_INTERVAL",
+	"debug-addr":             "BALLAST_DEBUG_ADDR",
+	"allow-sparse-manifests": "BALLAST_ALLOW_SPARSE_MANIFESTS",
 }
 
 // LoadEnv overlays the BALLAST_* variables that are set onto c.
@@ -72,12 +75,15 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 			*p = v
 		}
 	}
-	if v := getenv(Env["anonymous-read"]); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("%s=%q: want true or false", Env["anonymous-read"], v)
+	bools := map[string]*bool{"anonymous-read": &c.AnonymousRead, "allow-sparse-manifests": &c.AllowSparseManifests}
+	for key, p := range bools {
+		if v := getenv(Env[key]); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%s=%q: want true or false", Env[key], v)
+			}
+			*p = b
 		}
-		c.AnonymousRead = b
 	}
 	if v := getenv(Env["reap-interval"]); v != "" {
 		d, err := time.ParseDuration(v)

@@ -1,0 +1,141 @@
+package oci
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/httpx"
+)
+
+// getBlob serves GET and HEAD /v2/<name>/blobs/<digest>: the blob's bytes,
+// or one byte range of them. A blob pushed through the LFS API of the same
+// repository is served the same way: its oid is the digest's hex.
+// Reference: distribution-spec §"Pulling blobs" (end-2), §"Checking if
+// content exists in the registry"; RFC 9110 §14 (range requests).
+func (s *server) getBlob(w http.ResponseWriter, r *http.Request, rt route) error {
+	if _, err := s.authorize(r, rt.name, auth.Read); err != nil {
+		return err
+	}
+	d, err := parseDigest(rt.ref)
+	if err != nil {
+		return err
+	}
+	info, err := s.store.Stat(r.Context(), rt.name, d)
+	if err != nil {
+		return err
+	}
+	rng, partial, err := httpx.RequestedRange(r, etag(d), info.Size)
+	if err != nil {
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", info.Size))
+		return newErr(http.StatusRequestedRangeNotSatisfiable, CodeRangeInvalid, "%v", err)
+	}
+	if r.Method == http.MethodHead {
+		writeBlobHeader(w, d, rng, info.Size, partial)
+		return nil
+	}
+	rc, err := s.store.Open(r.Context(), rt.name, d, rng.Start, rng.Length)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	writeBlobHeader(w, d, rng, info.Size, partial)
+	s.copyOrAbort(w, r, rt.name, d, rc, rng)
+	return nil
+}
+
+// etag is the entity tag of blob d: content-addressed, a strong validator.
+func etag(d digest.Digest) string { return `"` + d.String() + `"` }
+
+// writeBlobHeader sends the status and headers of a download of rng.
+// Reference: distribution-spec §"Pulling blobs" (Docker-Content-Digest);
+// RFC 9110 §14.4 (Content-Range), §15.3.7 (206 Partial Content).
+func writeBlobHeader(w http.ResponseWriter, d digest.Digest, rng httpx.ByteRange, size int64, partial bool) {
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Length", strconv.FormatInt(rng.Length, 10))
+	h.Set("Docker-Content-Digest", d.String())
+	h.Set("Accept-Ranges", "bytes")
+	h.Set("ETag", etag(d))
+	status := http.StatusOK
+	if partial {
+		h.Set("Content-Range", rng.ContentRange(size))
+		status = http.StatusPartialContent
+	}
+	w.WriteHeader(status)
+}
+
+// copyOrAbort copies the body of a download. Once the status is sent an
+// error can no longer be reported, so a failure mid-stream (stored data
+// that does not verify, or a client that went away) aborts the connection:
+// the client sees a truncated transfer, never a complete one with wrong
+// bytes. Design invariant 2.
+func (s *server) copyOrAbort(w http.ResponseWriter, r *http.Request, repo string, d digest.Digest, rc io.Reader, rng httpx.ByteRange) {
+	src := &readErrRecorder{r: rc}
+	_, err := io.CopyN(w, src, rng.Length)
+	if err == nil {
+		return
+	}
+	level, msg := slog.LevelInfo, "oci blob download interrupted by the client"
+	if src.err != nil || errors.Is(err, io.EOF) {
+		level, msg = slog.LevelError, "oci blob download aborted: reading the store failed"
+	}
+	s.log.LogAttrs(r.Context(), level, msg, slog.String("repo", repo), slog.String("digest", d.String()),
+		slog.Int64("offset", rng.Start), slog.Int64("length", rng.Length), slog.Any("error", err))
+	panic(http.ErrAbortHandler)
+}
+
+// readErrRecorder remembers the first error of its reader other than EOF:
+// for a download, to tell a failing store from a failing client; for an
+// upload, to tell a failing request body from a failing store.
+type readErrRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrRecorder) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// deleteBlob serves DELETE /v2/<name>/blobs/<digest>: the blob leaves the
+// repository (its bytes stay while other repositories link them; garbage
+// collection reclaims the rest).
+// Reference: distribution-spec §"Deleting Blobs" (end-10).
+func (s *server) deleteBlob(w http.ResponseWriter, r *http.Request, rt route) error {
+	if _, err := s.authorize(r, rt.name, auth.Write); err != nil {
+		return err
+	}
+	d, err := parseDigest(rt.ref)
+	if err != nil {
+		return err
+	}
+	if err := s.store.Unlink(r.Context(), rt.name, d); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+// parseDigest validates a digest from a URL: sha256 or sha512, canonical.
+// Reference: distribution-spec §"Pulling blobs" (digest grammar, DIGEST_INVALID).
+func parseDigest(s string) (digest.Digest, error) {
+	d, err := digest.Parse(s)
+	if err != nil {
+		return "", newErr(http.StatusBadRequest, CodeDigestInvalid, "invalid digest %q: %v", s, err)
+	}
+	if a := d.Algorithm(); a != digest.SHA256 && a != digest.SHA512 {
+		return "", newErr(http.StatusBadRequest, CodeDigestInvalid, "unsupported digest algorithm %q (want sha256 or sha512)", a)
+	}
+	return d, nil
+}

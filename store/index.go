@@ -83,7 +83,11 @@ func (s *Store) link(ctx context.Context, repo string, d digest.Digest) error {
 	if err := insertLink(ctx, tx, repo, d, time.Now().Unix()); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.notifyLinked(repo, d)
+	return nil
 }
 
 func insertLink(ctx context.Context, tx *sql.Tx, repo string, d digest.Digest, now int64) error {
@@ -132,7 +136,11 @@ func (s *Store) commit(ctx context.Context, repo string, info BlobInfo, rec reci
 	if err := insertLink(ctx, tx, repo, info.Digest, now); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.notifyLinked(repo, info.Digest)
+	return nil
 }
 
 func insertChunks(ctx context.Context, tx *sql.Tx, locs []chunkLoc) error {

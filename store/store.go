@@ -76,6 +76,7 @@ type Store struct {
 	inflight    packSet    // packs written but not yet committed
 	bufs        sync.Pool  // chunk-sized scratch buffers
 	chunkBufs   sync.Pool  // *chunkBuf shared by ingest's hasher and worker
+	subs        subscribers
 }
 
 // New returns a store keeping bytes in backend and metadata in database.

@@ -114,6 +114,7 @@ fuzz:
 bench: tools $(BENCH_TARGETS)
 	$(BENCH_CMDS)
 	PATH="$(TOOLS_BIN):$$PATH" go run ./internal/bench all
+	PATH="$(TOOLS_BIN):$$PATH" go run ./internal/ocibench
 
 # Real model files (not committed) into testdata/models.
 models:

@@ -7,7 +7,12 @@
 // git running under an isolated HOME and configuration. Some tests talk HTTP
 // to the server directly to send input no well-behaved client would.
 //
-// The tests need git, git-lfs 3.8.1 and git-lfs-test-server-api on PATH;
+// The OCI tests drive oras, crane and skopeo, and run the OCI distribution
+// conformance suite (oci-conformance) with every optional feature on, in the
+// default and the sparse-manifest modes, requiring 0 failures and 0 skips.
+//
+// The tests need git, git-lfs 3.8.1, git-lfs-test-server-api, oras, crane,
+// skopeo and oci-conformance on PATH;
 // `make test` installs them into .tools/bin and puts that first on PATH. When
 // BALLAST_E2E is unset and the tools are missing the tests skip; with
 // BALLAST_E2E=1 a missing tool fails them, so CI can never skip silently.

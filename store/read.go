@@ -99,25 +99,15 @@ func (r *blobReader) Close() error {
 	return nil
 }
 
+// maxRun bounds one backend read of chunks that lie next to each other in
+// a pack: a blob ingested in one go is one long run per pack, read with a
+// few large requests instead of one per chunk.
+const maxRun = 8 << 20
+
 // produce sends the verified bytes [start, end) of d to out and returns
 // nil once all were sent, or the error that stopped it.
 func (s *Store) produce(ctx context.Context, d digest.Digest, start, end int64, out chan<- readResult) error {
-	send := func(res readResult) bool {
-		select {
-		case out <- res:
-			return true
-		case <-ctx.Done():
-			if res.buf != nil {
-				s.bufs.Put(res.buf)
-			}
-			return false
-		}
-	}
-	err := s.walkRecipe(ctx, d, start, end, func(c recipeChunk) error {
-		buf, err := s.loadChunk(ctx, d, c)
-		if err != nil {
-			return err
-		}
+	emit := func(c recipeChunk, buf *[]byte) error {
 		lo, hi := int64(0), int64(c.size)
 		if c.blobOffset < start {
 			lo = start - c.blobOffset
@@ -125,26 +115,72 @@ func (s *Store) produce(ctx context.Context, d digest.Digest, start, end int64, 
 		if c.blobOffset+hi > end {
 			hi = end - c.blobOffset
 		}
-		if !send(readResult{data: (*buf)[lo:hi], buf: buf}) {
+		select {
+		case out <- readResult{data: (*buf)[lo:hi], buf: buf}:
+			return nil
+		case <-ctx.Done():
+			s.bufs.Put(buf)
 			return ctx.Err()
 		}
+	}
+	var run []recipeChunk
+	runBytes := 0
+	flush := func() error {
+		if len(run) == 0 {
+			return nil
+		}
+		err := s.loadRun(ctx, d, run, emit)
+		run, runBytes = run[:0], 0
+		return err
+	}
+	err := s.walkRecipe(ctx, d, start, end, func(c recipeChunk) error {
+		if n := len(run); n > 0 {
+			last := run[n-1]
+			if c.pack != last.pack || c.offset != last.offset+int64(last.stored) || runBytes+c.stored > maxRun {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		run = append(run, c)
+		runBytes += c.stored
 		return nil
 	})
+	if err == nil {
+		err = flush()
+	}
 	return err
 }
 
-// loadChunk reads, decompresses and verifies one chunk into a pooled buffer.
-func (s *Store) loadChunk(ctx context.Context, d digest.Digest, c recipeChunk) (*[]byte, error) {
-	rc, err := s.backend.ReadRange(ctx, c.pack, c.offset, int64(c.stored))
+// loadRun reads chunks that are contiguous in one pack with one backend
+// request, and emits each once it is decompressed and verified.
+func (s *Store) loadRun(ctx context.Context, d digest.Digest, run []recipeChunk, emit func(recipeChunk, *[]byte) error) error {
+	first, last := run[0], run[len(run)-1]
+	rc, err := s.backend.ReadRange(ctx, first.pack, first.offset, last.offset+int64(last.stored)-first.offset)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
-		return nil, s.corrupt(d, c, fmt.Errorf("read pack: %w", err))
+		return s.corrupt(d, first, fmt.Errorf("read pack: %w", err))
 	}
 	defer rc.Close()
+	for _, c := range run {
+		buf, err := s.readChunk(ctx, d, c, rc)
+		if err != nil {
+			return err
+		}
+		if err := emit(c, buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readChunk reads one chunk's stored bytes from r, decompresses and
+// verifies them into a pooled buffer.
+func (s *Store) readChunk(ctx context.Context, d digest.Digest, c recipeChunk, r io.Reader) (*[]byte, error) {
 	bp := s.bufs.Get().(*[]byte)
-	raw, err := readFull(rc, *bp, c.stored)
+	raw, err := readFull(r, *bp, c.stored)
 	*bp = raw[:0]
 	if err != nil {
 		s.bufs.Put(bp)

@@ -1,0 +1,114 @@
+package oci
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/ballastml/ballast/internal/name"
+)
+
+// ErrUnknown reports a tag or manifest a repository does not have.
+var ErrUnknown = errors.New("oci: unknown tag or manifest")
+
+// Registry is the registry as a Go API: the HTTP handler, and the same
+// operations for code inside ballast (the publisher of Git tags), with the
+// same validation as the HTTP API but no authorization: callers decide
+// who may do what.
+type Registry struct {
+	s *server
+}
+
+// NewRegistry returns the registry configured by cfg.
+func NewRegistry(cfg Config) *Registry {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Registry{s: &server{
+		store: cfg.Store, auth: cfg.Auth, tokens: cfg.Tokens, db: cfg.DB,
+		public: cfg.PublicURL, sparse: cfg.AllowSparseManifests, log: cfg.Logger,
+		pulls: cfg.Pulls,
+	}}
+}
+
+// Handler serves /v2/… and the token endpoint /auth/token.
+func (r *Registry) Handler() http.Handler { return r.s }
+
+// PutManifest stores body, a manifest of the given media type, in repo and
+// points tags at it, as a push does: the manifest is validated, every blob
+// it references must be in repo (unless sparse manifests are allowed), and
+// the bytes are kept exactly. Invalid input is an *Error (MANIFEST_INVALID,
+// MANIFEST_BLOB_UNKNOWN, NAME_INVALID, …).
+// Reference: distribution-spec "Pushing Manifests".
+func (r *Registry) PutManifest(ctx context.Context, repo, mediaType string, body []byte, tags ...string) (digest.Digest, error) {
+	if err := name.ValidateRepo(repo); err != nil {
+		return "", newErr(http.StatusBadRequest, CodeNameInvalid, "%v", err)
+	}
+	for _, t := range tags {
+		if !validTag(t) {
+			return "", errTagInvalid(t)
+		}
+	}
+	if len(body) > maxManifestSize {
+		return "", newErr(http.StatusRequestEntityTooLarge, CodeSizeTooLarge,
+			"manifest is larger than the %d-byte limit", maxManifestSize)
+	}
+	m, err := parseManifest(mediaType, body)
+	if err != nil {
+		return "", err
+	}
+	if err := r.s.checkRefs(ctx, repo, m); err != nil {
+		return "", err
+	}
+	d := digest.SHA256.FromBytes(body)
+	if _, err := r.s.store.Put(ctx, repo, d, int64(len(body)), bytes.NewReader(body)); err != nil {
+		return "", err
+	}
+	return d, r.s.saveManifest(ctx, repo, d, int64(len(body)), m, tags)
+}
+
+// PutBlob stores b (a config, for instance) as a blob of repo and returns
+// its sha256 digest.
+func (r *Registry) PutBlob(ctx context.Context, repo string, b []byte) (digest.Digest, error) {
+	if err := name.ValidateRepo(repo); err != nil {
+		return "", newErr(http.StatusBadRequest, CodeNameInvalid, "%v", err)
+	}
+	d := digest.SHA256.FromBytes(b)
+	_, err := r.s.store.Put(ctx, repo, d, int64(len(b)), bytes.NewReader(b))
+	return d, err
+}
+
+// ResolveTag returns the digest of the manifest tag names in repo, or an
+// error wrapping ErrUnknown.
+func (r *Registry) ResolveTag(ctx context.Context, repo, tag string) (digest.Digest, error) {
+	if !validTag(tag) {
+		return "", errTagInvalid(tag)
+	}
+	info, err := r.s.lookupManifest(ctx, repo, reference{tag: tag})
+	var e *Error
+	if errors.As(err, &e) && e.Code == CodeManifestUnknown {
+		return "", fmt.Errorf("%w: tag %s in %s", ErrUnknown, tag, repo)
+	}
+	return info.digest, err
+}
+
+// DeleteTag removes tag from repo; the manifest stays. A tag repo does not
+// have is an error wrapping ErrUnknown.
+func (r *Registry) DeleteTag(ctx context.Context, repo, tag string) error {
+	if !validTag(tag) {
+		return errTagInvalid(tag)
+	}
+	found, err := r.s.removeTag(ctx, repo, tag)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("%w: tag %s in %s", ErrUnknown, tag, repo)
+	}
+	return nil
+}

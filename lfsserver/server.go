@@ -55,6 +55,8 @@ type Config struct {
 	MaxBatchObjects int
 	// ActionExpiry is the advertised lifetime of transfer actions (default 1h).
 	ActionExpiry time.Duration
+	// Pulls records downloads in the pull log; nil: they are not recorded.
+	Pulls PullRecorder
 }
 
 const (
@@ -72,6 +74,7 @@ type server struct {
 	log     *slog.Logger
 	maxObjs int
 	expiry  time.Duration
+	pulls   PullRecorder // nil when pulls are not recorded
 }
 
 // New returns the Git LFS API handler. It serves every path of the form
@@ -89,6 +92,7 @@ func New(cfg Config) http.Handler {
 		log:     cfg.Logger,
 		maxObjs: cfg.MaxBatchObjects,
 		expiry:  cfg.ActionExpiry,
+		pulls:   cfg.Pulls,
 	}
 	if cfg.DB != nil {
 		s.locks = &lockStore{db: cfg.DB}

@@ -21,7 +21,8 @@ func (s *server) download(w http.ResponseWriter, r *http.Request, req *request) 
 	if err != nil {
 		return err
 	}
-	if _, err := s.authorize(r, req.repo, auth.Read); err != nil {
+	id, err := s.authorize(r, req.repo, auth.Read)
+	if err != nil {
 		return err
 	}
 	info, err := s.store.Stat(r.Context(), req.repo, d)
@@ -44,6 +45,7 @@ func (s *server) download(w http.ResponseWriter, r *http.Request, req *request) 
 	defer rc.Close()
 	writeHeader(w, req.param, rng, info.Size, partial)
 	s.copyOrAbort(w, r, req, d, rc, rng)
+	s.recordPull(id, req.repo, d, rng.Start)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ballastml/ballast/internal/auth"
 	"github.com/ballastml/ballast/internal/httpx"
+	"github.com/ballastml/ballast/internal/pulllog"
 )
 
 // getBlob serves GET and HEAD /v2/<name>/blobs/<digest>: the blob's bytes,
@@ -20,7 +21,8 @@ import (
 // Reference: distribution-spec §"Pulling blobs" (end-2), §"Checking if
 // content exists in the registry"; RFC 9110 §14 (range requests).
 func (s *server) getBlob(w http.ResponseWriter, r *http.Request, rt route) error {
-	if _, err := s.authorize(r, rt.name, auth.Read); err != nil {
+	id, err := s.authorize(r, rt.name, auth.Read)
+	if err != nil {
 		return err
 	}
 	d, err := parseDigest(rt.ref)
@@ -47,6 +49,7 @@ func (s *server) getBlob(w http.ResponseWriter, r *http.Request, rt route) error
 	defer rc.Close()
 	writeBlobHeader(w, d, rng, info.Size, partial)
 	s.copyOrAbort(w, r, rt.name, d, rc, rng)
+	s.recordPull(id, rt.name, d, pulllog.Blob, "", rng.Start)
 	return nil
 }
 

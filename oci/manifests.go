@@ -13,6 +13,7 @@ import (
 
 	"github.com/ballastml/ballast/internal/auth"
 	"github.com/ballastml/ballast/internal/httpx"
+	"github.com/ballastml/ballast/internal/pulllog"
 	"github.com/ballastml/ballast/store"
 )
 
@@ -58,7 +59,8 @@ func parseManifestRef(s string) (reference, error) {
 // Reference: distribution-spec "Pulling manifests", "Checking if content
 // exists in the registry".
 func (s *server) getManifest(w http.ResponseWriter, r *http.Request, rt route) error {
-	if _, err := s.authorize(r, rt.name, auth.Read); err != nil {
+	id, err := s.authorize(r, rt.name, auth.Read)
+	if err != nil {
 		return err
 	}
 	ref, err := parseManifestRef(rt.ref)
@@ -88,6 +90,7 @@ func (s *server) getManifest(w http.ResponseWriter, r *http.Request, rt route) e
 	w.WriteHeader(http.StatusOK)
 	if body != nil {
 		s.copyOrAbort(w, r, rt.name, info.digest, body, httpx.ByteRange{Length: info.size})
+		s.recordPull(id, rt.name, info.digest, pulllog.Manifest, rt.ref, 0)
 	}
 	return nil
 }

@@ -51,6 +51,9 @@ type Config struct {
 	// all present (partial multi-platform mirrors).
 	AllowSparseManifests bool
 	Logger               *slog.Logger
+	// Pulls records blob and manifest GETs in the pull log; nil: they are
+	// not recorded.
+	Pulls PullRecorder
 }
 
 type server struct {
@@ -61,18 +64,13 @@ type server struct {
 	public string
 	sparse bool
 	log    *slog.Logger
+	pulls  PullRecorder // nil when pulls are not recorded
 }
 
 // New returns the registry handler, serving /v2/… and the token endpoint
 // /auth/token.
 func New(cfg Config) http.Handler {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	return &server{
-		store: cfg.Store, auth: cfg.Auth, tokens: cfg.Tokens, db: cfg.DB,
-		public: cfg.PublicURL, sparse: cfg.AllowSparseManifests, log: cfg.Logger,
-	}
+	return NewRegistry(cfg).Handler()
 }
 
 // TokenPath is where the registry token endpoint is served.

@@ -21,6 +21,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newTokenCmd())
+	root.AddCommand(newServeCmd(), newTokenCmd(), newPinCmd(), newPublishCmd())
+	root.AddCommand(newRepoCmd(), newLogCmd(), newWhichCmd(), newDiffCmd())
 	return root
 }

@@ -13,13 +13,14 @@ import (
 
 type routerDeps struct {
 	admin http.Handler
+	api   http.Handler // provenance and repository API; nil: not served
 	lfs   http.Handler
 	oci   http.Handler
 	log   *slog.Logger
 }
 
 // newRouter mounts the server's parts: health, the admin API under
-// /api/v1/tokens, the OCI registry under /v2/ (and its token endpoint), and
+// /api/v1/tokens, the provenance and repository API under the rest of /api/v1/, the OCI registry under /v2/ (and its token endpoint), and
 // the Git LFS API on every other path ({repo}.git/info/lfs/…).
 func newRouter(d routerDeps) http.Handler {
 	mux := http.NewServeMux()
@@ -27,6 +28,9 @@ func newRouter(d routerDeps) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	if d.api != nil {
+		mux.Handle("/api/v1/", d.api)
+	}
 	mux.Handle(adminapi.TokensPath, d.admin)
 	mux.Handle(adminapi.TokensPath+"/", d.admin)
 	mux.Handle("/", d.lfs)

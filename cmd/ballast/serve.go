@@ -20,6 +20,7 @@ import (
 	"github.com/ballastml/ballast/internal/auth"
 	"github.com/ballastml/ballast/internal/config"
 	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/pulllog"
 	"github.com/ballastml/ballast/lfsserver"
 	"github.com/ballastml/ballast/oci"
 	"github.com/ballastml/ballast/store"
@@ -31,13 +32,13 @@ func newServeCmd() *cobra.Command {
 	cfg := config.Defaults()
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the ballast server (Git LFS API, OCI registry API, admin API)",
+		Short: "Run the ballast server (Git LFS API, OCI registry, provenance and admin API)",
 		Long: `Run the ballast server. With no flags it keeps everything under ./.data
 (local disk and an embedded SQLite database) and listens on 127.0.0.1:8080.
 
 Settings come from, in increasing precedence: defaults, --config FILE (JSON
 with the keys addr, data, public_url, anonymous_read, log_level, log_format,
-reap_interval, debug_addr, allow_sparse_manifests), BALLAST_* environment variables, and flags.
+reap_interval, git_poll_interval, debug_addr, allow_sparse_manifests), BALLAST_* environment variables, and flags.
 
 The first admin token is BALLAST_ADMIN_TOKEN if set; otherwise one is
 generated on first start and printed once.`,
@@ -60,6 +61,7 @@ generated on first start and printed once.`,
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (env "+config.Env["log-format"]+")")
 	f.BoolVar(&cfg.AllowSparseManifests, "allow-sparse-manifests", false, "accept OCI manifests whose referenced blobs are not all present, for partial multi-platform mirrors (env "+config.Env["allow-sparse-manifests"]+")")
 	f.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go profiling handlers (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (env "+config.Env["debug-addr"]+")")
+	f.DurationVar(&cfg.GitPollInterval, "git-poll-interval", cfg.GitPollInterval, "how often connected Git repositories are fetched and indexed (env "+config.Env["git-poll-interval"]+")")
 	f.DurationVar(&cfg.ReapInterval, "reap-interval", cfg.ReapInterval, "how often leftovers of failed uploads are reaped (env "+config.Env["reap-interval"]+")")
 	return cmd
 }
@@ -156,15 +158,23 @@ func serve(ctx context.Context, c config.Serve) error {
 		go serveDebug(c.DebugAddr, log)
 	}
 
+	pulls := pulllog.New(database, pulllog.Options{Logger: log})
+	defer pulls.Close()
+	reg := oci.NewRegistry(oci.Config{
+		Store: st, Auth: authn, Tokens: registryTokens, DB: database, PublicURL: c.PublicURL,
+		AllowSparseManifests: c.AllowSparseManifests, Pulls: pulls, Logger: log,
+	})
+	git, err := startGitOps(ctx, c.Data, c.GitPollInterval, database, st, reg, pulls, authn, log)
+	if err != nil {
+		return err
+	}
 	handler := newRouter(routerDeps{
 		admin: adminapi.New(tokens, authn, log),
+		api:   git.api,
 		lfs: lfsserver.New(lfsserver.Config{
-			Store: st, Auth: authn, DB: database, PublicURL: c.PublicURL, Logger: log,
+			Store: st, Auth: authn, DB: database, PublicURL: c.PublicURL, Pulls: pulls, Logger: log,
 		}),
-		oci: oci.New(oci.Config{
-			Store: st, Auth: authn, Tokens: registryTokens, DB: database, PublicURL: c.PublicURL,
-			AllowSparseManifests: c.AllowSparseManifests, Logger: log,
-		}),
+		oci: reg.Handler(),
 		log: log,
 	})
 	return listenAndServe(ctx, c, handler, log)

@@ -20,7 +20,9 @@ type Serve struct {
 	LogLevel      string        `json:"log_level"`      // debug, info, warn, error
 	LogFormat     string        `json:"log_format"`     // text or json
 	ReapInterval  time.Duration `json:"reap_interval"`  // how often leftovers are reaped
-	DebugAddr     string        `json:"debug_addr"`     // if set, serve Go's pprof handlers here
+	// GitPollInterval is how often connected Git repositories are fetched.
+	GitPollInterval time.Duration `json:"git_poll_interval"`
+	DebugAddr       string        `json:"debug_addr"` // if set, serve Go's pprof handlers here
 	// AllowSparseManifests accepts OCI manifests whose blobs are not all present.
 	AllowSparseManifests bool `json:"allow_sparse_manifests"`
 }
@@ -28,11 +30,12 @@ type Serve struct {
 // Defaults returns the embedded defaults: local disk and SQLite under ./.data.
 func Defaults() Serve {
 	return Serve{
-		Addr:         "127.0.0.1:8080",
-		Data:         ".data",
-		LogLevel:     "info",
-		LogFormat:    "text",
-		ReapInterval: 10 * time.Minute,
+		Addr:            "127.0.0.1:8080",
+		Data:            ".data",
+		LogLevel:        "info",
+		LogFormat:       "text",
+		ReapInterval:    10 * time.Minute,
+		GitPollInterval: time.Minute,
 	}
 }
 
@@ -85,12 +88,15 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 			*p = b
 		}
 	}
-	if v := getenv(Env["reap-interval"]); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("%s=%q: %v", Env["reap-interval"], v, err)
+	durations := map[string]*time.Duration{"reap-interval": &c.ReapInterval, "git-poll-interval": &c.GitPollInterval}
+	for key, p := range durations {
+		if v := getenv(Env[key]); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s=%q: %v", Env[key], v, err)
+			}
+			*p = d
 		}
-		c.ReapInterval = d
 	}
 	return nil
 }
@@ -116,8 +122,8 @@ func (c *Serve) Validate() error {
 	default:
 		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
 	}
-	if c.ReapInterval <= 0 {
-		return fmt.Errorf("reap interval must be positive")
+	if c.ReapInterval <= 0 || c.GitPollInterval <= 0 {
+		return fmt.Errorf("reap and git poll intervals must be positive")
 	}
 	return nil
 }

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/ballastml/ballast/internal/api"
+	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/gitindex"
+	"github.com/ballastml/ballast/internal/modelpack"
+	"github.com/ballastml/ballast/internal/publish"
+	"github.com/ballastml/ballast/internal/pulllog"
+	"github.com/ballastml/ballast/oci"
+	"github.com/ballastml/ballast/store"
+)
+
+// gitops is the Git side of the server: the indexer of connected
+// repositories, the publisher that turns their tags into OCI artifacts, and
+// the provenance API over both and the pull log.
+type gitops struct {
+	index *gitindex.Indexer
+	pub   *publish.Publisher
+	api   http.Handler
+}
+
+// startGitOps builds the Git side and starts its background loops (poll,
+// publish queue), which stop with ctx.
+func startGitOps(ctx context.Context, dataDir string, poll time.Duration, database *db.DB, st *store.Store,
+	reg *oci.Registry, pulls *pulllog.Recorder, authn *auth.Authenticator, log *slog.Logger) (*gitops, error) {
+	idx := gitindex.New(database, filepath.Join(dataDir, "git"), log)
+	pub := &publish.Publisher{Index: idx, Store: st, Registry: reg, DB: database, Log: log}
+	st.Subscribe(pub.ObjectLinked)
+	go pub.Run(ctx)
+	if err := pub.Reconcile(ctx); err != nil {
+		log.Warn("re-queueing published tags", "err", err)
+	}
+	go idx.Run(ctx, poll, pub.OnSync)
+
+	cursorKey, err := auth.LoadOrCreateKey(ctx, database, "api-cursor")
+	if err != nil {
+		return nil, err
+	}
+	g := &gitops{index: idx, pub: pub}
+	g.api = api.New(api.Config{
+		Index: idx, Pulls: pulls, Auth: authn, CursorKey: cursorKey, Logger: log,
+		Published: g.published(reg),
+		Sync:      g.sync,
+	})
+	return g, nil
+}
+
+// sync fetches and indexes repo now (the webhook) and queues what changed
+// for publishing.
+func (g *gitops) sync(ctx context.Context, repo string) (gitindex.SyncResult, error) {
+	res, err := g.index.Sync(ctx, repo)
+	if err == nil {
+		g.pub.OnSync(repo, res)
+	}
+	return res, err
+}
+
+// published finds the manifest a ref was published as: a Git tag under its
+// (mapped) name, any commit as git-<sha12>.
+func (g *gitops) published(reg *oci.Registry) func(ctx context.Context, repo, ref string) (string, error) {
+	return func(ctx context.Context, repo, ref string) (string, error) {
+		c, err := g.index.ResolveRef(ctx, repo, ref)
+		if err != nil {
+			return "", err
+		}
+		for _, tag := range []string{modelpack.Tag(ref, ""), modelpack.CommitTag(c.SHA)} {
+			d, err := reg.ResolveTag(ctx, repo, tag)
+			if err == nil {
+				return d.String(), nil
+			}
+			if !errors.Is(err, oci.ErrUnknown) {
+				return "", err
+			}
+		}
+		return "", nil
+	}
+}

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ballastml/ballast/internal/api"
+	"github.com/ballastml/ballast/internal/name"
+)
+
+func newRepoCmd() *cobra.Command {
+	var cf clientFlags
+	cmd := &cobra.Command{
+		Use:   "repo",
+		Short: "Connect repositories to Git and look at their indexing",
+		Long: `Connect a ballast repository to the Git repository that holds its LFS
+pointers, so ballast indexes its history and publishes its tags. Connecting
+and disconnecting need admin access to the repository, syncing write access.`,
+	}
+	cf.register(cmd)
+	cmd.AddCommand(newRepoConnectCmd(&cf), newRepoSyncCmd(&cf), newRepoShowCmd(&cf), newRepoDisconnectCmd(&cf))
+	return cmd
+}
+
+// forRepo returns an API client and the path of an endpoint of repo, such
+// as "/git".
+func (f *clientFlags) forRepo(repo, endpoint string) (*client, string, error) {
+	if err := name.ValidateRepo(repo); err != nil {
+		return nil, "", err
+	}
+	c, err := f.client()
+	return c, api.Prefix + "repos/" + repo + endpoint, err
+}
+
+func newRepoConnectCmd(cf *clientFlags) *cobra.Command {
+	var (
+		req           api.ConnectRequest
+		passwordStdin bool
+	)
+	cmd := &cobra.Command{
+		Use:   "connect REPO --git URL",
+		Short: "Connect a repository to its Git repository",
+		Example: `  ballast repo connect ml/cat-classifier --git https://github.com/acme/cat-classifier.git --tag-pattern 'v*'
+  echo "$GIT_TOKEN" | ballast repo connect ml/x --git https://git.example.com/ml/x.git --username bot --password-stdin`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, path, err := cf.forRepo(args[0], "/git")
+			if err != nil {
+				return err
+			}
+			if passwordStdin {
+				if req.Password, err = readPassword(cmd.InOrStdin()); err != nil {
+					return err
+				}
+			}
+			var st api.GitStatus
+			if err := c.do(cmd.Context(), http.MethodPut, path, req, &st); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Connected %s to %s\nIndex it now with: ballast repo sync %s\n", st.Repo, st.Git.URL, st.Repo)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.URL, "git", "", "URL of the Git repository (https://… or a local path)")
+	f.StringVar(&req.TagPattern, "tag-pattern", "", "publish only tags matching this pattern, e.g. 'v*' (default: every tag)")
+	f.StringVar(&req.PathFilter, "path-filter", "", "publish only files matching this pattern, e.g. 'models/**' (default: every file)")
+	f.StringVar(&req.Username, "username", "", "user name for the Git remote")
+	f.BoolVar(&passwordStdin, "password-stdin", false, "read the Git remote's password or token from standard input")
+	cmd.MarkFlagRequired("git")
+	return cmd
+}
+
+// readPassword reads the first line of r.
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(r, 64<<10)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", errors.New("--password-stdin: standard input is empty")
+	}
+	return pw, nil
+}
+
+func newRepoSyncCmd(cf *clientFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "sync REPO",
+		Short: "Fetch and index the Git repository now",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, path, err := cf.forRepo(args[0], "/git/sync")
+			if err != nil {
+				return err
+			}
+			var res api.SyncResult
+			if err := c.do(cmd.Context(), http.MethodPost, path, nil, &res); err != nil {
+				return err
+			}
+			return printSync(cmd.OutOrStdout(), res)
+		},
+	}
+}
+
+func printSync(w io.Writer, res api.SyncResult) error {
+	fmt.Fprintf(w, "Synced %s: %d new commits, %d refs changed, %d problems\n",
+		res.Repo, res.NewCommits, len(res.Changed), len(res.Problems))
+	if len(res.Changed) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "KIND\tREF\tOLD\tNEW")
+		for _, c := range res.Changed {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Kind, c.Name, orDash(short(c.Old)), orDash(short(c.New)))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return printProblems(w, res.Problems)
+}
+
+func newRepoShowCmd(cf *clientFlags) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show REPO",
+		Short: "Show a repository's Git connection, refs and indexing problems",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, path, err := cf.forRepo(args[0], "/git")
+			if err != nil {
+				return err
+			}
+			var st api.GitStatus
+			if err := c.do(cmd.Context(), http.MethodGet, path, nil, &st); err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), st)
+			}
+			return printGitStatus(cmd.OutOrStdout(), st)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the API's JSON instead of text")
+	return cmd
+}
+
+func printGitStatus(w io.Writer, st api.GitStatus) error {
+	fmt.Fprintf(w, "Repository:  %s\n", st.Repo)
+	fmt.Fprintf(w, "Git:         %s\n", st.Git.URL)
+	if st.Git.Username != "" || st.Git.PasswordSet {
+		fmt.Fprintf(w, "Username:    %s (password set: %t)\n", orDash(st.Git.Username), st.Git.PasswordSet)
+	}
+	fmt.Fprintf(w, "Tag pattern: %s\n", orDefault(st.Git.TagPattern, "every tag"))
+	fmt.Fprintf(w, "Path filter: %s\n", orDefault(st.Git.PathFilter, "every path"))
+	fmt.Fprintf(w, "Last sync:   %s\n", formatTime(st.LastSync, "never"))
+	if st.LastError != "" {
+		fmt.Fprintf(w, "Last error:  %s\n", st.LastError)
+	}
+	if len(st.Refs) > 0 {
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "KIND\tREF\tCOMMIT")
+		for _, r := range st.Refs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Kind, r.Name, short(r.Commit))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if err := printProblems(w, st.Problems); err != nil {
+		return err
+	}
+	if st.NextCursor != "" {
+		fmt.Fprintln(w, "(more problems: see --json and the API's next_cursor)")
+	}
+	return nil
+}
+
+func printProblems(w io.Writer, ps []api.Problem) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\nProblems:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "COMMIT\tPATH\tKIND\tDETAIL")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", short(p.Commit), p.Path, p.Kind, p.Detail)
+	}
+	return tw.Flush()
+}
+
+func newRepoDisconnectCmd(cf *clientFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "disconnect REPO",
+		Short: "Disconnect a repository from its Git repository",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, path, err := cf.forRepo(args[0], "/git")
+			if err != nil {
+				return err
+			}
+			if err := c.do(cmd.Context(), http.MethodDelete, path, nil, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Disconnected %s\n", args[0])
+			return nil
+		},
+	}
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func orDash(s string) string { return orDefault(s, "-") }
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

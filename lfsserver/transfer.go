@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/ballastml/ballast/internal/auth"
-	"github.com/ballastml/ballast/store"
 	"github.com/opencontainers/go-digest"
+
+	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/httpx"
+	"github.com/ballastml/ballast/store"
 )
 
 // download serves GET and HEAD objects/{oid}: the object's bytes, or one
@@ -69,40 +71,11 @@ func writeHeader(w http.ResponseWriter, oid string, rng byteRange, size int64, p
 	w.WriteHeader(status)
 }
 
-// copyOrAbort copies the body of a download. Once the status is sent an
-// error can no longer be reported, so a failure mid-stream (stored data that
-// does not verify, or a client that went away) aborts the connection: the
-// client sees a truncated transfer, never a complete one with wrong bytes.
-// Design invariant 2.
+// copyOrAbort streams a download, aborting the connection on failure.
 func (s *server) copyOrAbort(w http.ResponseWriter, r *http.Request, req *request, d digest.Digest, rc io.Reader, rng byteRange) {
-	src := &readErrRecorder{r: rc}
-	_, err := io.CopyN(w, src, rng.Length)
-	if err == nil {
-		return
-	}
-	level, msg := slog.LevelInfo, "lfs download interrupted by the client"
-	if src.err != nil || errors.Is(err, io.EOF) {
-		level, msg = slog.LevelError, "lfs download aborted: reading the store failed"
-	}
-	s.log.LogAttrs(r.Context(), level, msg, slog.String("request_id", req.id),
+	httpx.CopyOrAbort(w, r, s.log, "lfs download", rc, rng.Length, slog.String("request_id", req.id),
 		slog.String("repo", req.repo), slog.String("digest", d.String()),
-		slog.Int64("offset", rng.Start), slog.Int64("length", rng.Length), slog.Any("error", err))
-	panic(http.ErrAbortHandler)
-}
-
-// readErrRecorder remembers the first error of its reader other than EOF,
-// to tell a failing store from a failing client.
-type readErrRecorder struct {
-	r   io.Reader
-	err error
-}
-
-func (e *readErrRecorder) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil && err != io.EOF && e.err == nil {
-		e.err = err
-	}
-	return n, err
+		slog.Int64("offset", rng.Start), slog.Int64("length", rng.Length))
 }
 
 // upload serves PUT objects/{oid}: the body, exactly Content-Length bytes,
@@ -120,10 +93,10 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request, req *request) er
 	if r.ContentLength < 0 {
 		return fmt.Errorf("%w: an upload needs a Content-Length", errLengthRequired)
 	}
-	body := &readErrRecorder{r: r.Body}
+	body := &httpx.ErrRecorder{R: r.Body}
 	info, err := s.store.Put(r.Context(), req.repo, d, r.ContentLength, body)
 	if err != nil {
-		return bodyError(err, body.err, r.ContentLength)
+		return bodyError(err, body.Err, r.ContentLength)
 	}
 	writeJSON(w, http.StatusOK, pointer{Oid: info.Digest.Encoded(), Size: info.Size})
 	return nil

@@ -1,7 +1,6 @@
 package oci
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -74,40 +73,10 @@ func writeBlobHeader(w http.ResponseWriter, d digest.Digest, rng httpx.ByteRange
 	w.WriteHeader(status)
 }
 
-// copyOrAbort copies the body of a download. Once the status is sent an
-// error can no longer be reported, so a failure mid-stream (stored data
-// that does not verify, or a client that went away) aborts the connection:
-// the client sees a truncated transfer, never a complete one with wrong
-// bytes. Design invariant 2.
+// copyOrAbort streams a download, aborting the connection on failure.
 func (s *server) copyOrAbort(w http.ResponseWriter, r *http.Request, repo string, d digest.Digest, rc io.Reader, rng httpx.ByteRange) {
-	src := &readErrRecorder{r: rc}
-	_, err := io.CopyN(w, src, rng.Length)
-	if err == nil {
-		return
-	}
-	level, msg := slog.LevelInfo, "oci blob download interrupted by the client"
-	if src.err != nil || errors.Is(err, io.EOF) {
-		level, msg = slog.LevelError, "oci blob download aborted: reading the store failed"
-	}
-	s.log.LogAttrs(r.Context(), level, msg, slog.String("repo", repo), slog.String("digest", d.String()),
-		slog.Int64("offset", rng.Start), slog.Int64("length", rng.Length), slog.Any("error", err))
-	panic(http.ErrAbortHandler)
-}
-
-// readErrRecorder remembers the first error of its reader other than EOF:
-// for a download, to tell a failing store from a failing client; for an
-// upload, to tell a failing request body from a failing store.
-type readErrRecorder struct {
-	r   io.Reader
-	err error
-}
-
-func (e *readErrRecorder) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil && err != io.EOF && e.err == nil {
-		e.err = err
-	}
-	return n, err
+	httpx.CopyOrAbort(w, r, s.log, "oci download", rc, rng.Length, slog.String("repo", repo),
+		slog.String("digest", d.String()), slog.Int64("offset", rng.Start), slog.Int64("length", rng.Length))
 }
 
 // deleteBlob serves DELETE /v2/<name>/blobs/<digest>: the blob leaves the

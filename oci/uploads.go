@@ -12,6 +12,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/httpx"
 	"github.com/ballastml/ballast/internal/name"
 	"github.com/ballastml/ballast/store"
 )
@@ -142,7 +143,7 @@ func (s *server) putMonolithic(w http.ResponseWriter, r *http.Request, repo, dig
 	if err != nil {
 		return err
 	}
-	body := &readErrRecorder{r: r.Body}
+	body := &httpx.ErrRecorder{R: r.Body}
 	if r.ContentLength >= 0 {
 		_, err = s.store.Put(r.Context(), repo, d, r.ContentLength, body)
 	} else {
@@ -196,7 +197,7 @@ func (s *server) patchUpload(w http.ResponseWriter, r *http.Request, rt route) e
 	if err := checkChunk(w, r, rt.name, u); err != nil {
 		return err
 	}
-	body := &readErrRecorder{r: r.Body}
+	body := &httpx.ErrRecorder{R: r.Body}
 	next, err := s.store.AppendUpload(r.Context(), rt.name, u.ID, u.Size, body)
 	if errors.Is(err, store.ErrUploadOffset) {
 		return outOfOrder(w, rt.name, next, "another chunk was appended meanwhile")
@@ -280,7 +281,7 @@ func (s *server) finishUpload(w http.ResponseWriter, r *http.Request, rt route) 
 		return err
 	}
 	var body io.Reader
-	rec := &readErrRecorder{r: r.Body}
+	rec := &httpx.ErrRecorder{R: r.Body}
 	if r.ContentLength != 0 {
 		body = rec
 	}
@@ -306,17 +307,17 @@ func (s *server) cancelUpload(w http.ResponseWriter, r *http.Request, rt route) 
 
 // bodyError explains a failed write: by the request body's own read error
 // if reading it failed, else by the store's verdict.
-func bodyError(err error, body *readErrRecorder) error {
+func bodyError(err error, body *httpx.ErrRecorder) error {
 	var tooBig *http.MaxBytesError
 	switch {
-	case body.err == nil:
+	case body.Err == nil:
 		return err
-	case errors.Is(body.err, io.ErrUnexpectedEOF):
+	case errors.Is(body.Err, io.ErrUnexpectedEOF):
 		return newErr(http.StatusBadRequest, CodeSizeInvalid, "the body ended before its Content-Length")
-	case errors.As(body.err, &tooBig):
+	case errors.As(body.Err, &tooBig):
 		return newErr(http.StatusRequestEntityTooLarge, CodeSizeInvalid, "the body is too large")
 	}
-	return newErr(http.StatusBadRequest, CodeBlobUploadInvalid, "reading the request body failed: %v", body.err)
+	return newErr(http.StatusBadRequest, CodeBlobUploadInvalid, "reading the request body failed: %v", body.Err)
 }
 
 // uploadLocation is the URL of session id of repo. Relative: the spec

@@ -13,41 +13,24 @@ var (
 	errForbidden = errors.New(`this needs a token with scope "*:admin"`)
 	errNotFound  = errors.New("no such endpoint")
 	errMethod    = errors.New("method not allowed")
-	errBadJSON   = errors.New("bad request body")
-	errTooLarge  = errors.New("request body too large")
 )
 
 // statuses maps each error class to its HTTP status and error code.
-var statuses = []struct {
-	err    error
-	status int
-	code   string
-}{
-	{auth.ErrNoCredentials, http.StatusUnauthorized, "unauthorized"},
-	{auth.ErrInvalidToken, http.StatusUnauthorized, "unauthorized"},
-	{errForbidden, http.StatusForbidden, "forbidden"},
-	{auth.ErrTokenNotFound, http.StatusNotFound, "token_not_found"},
-	{errNotFound, http.StatusNotFound, "not_found"},
-	{errMethod, http.StatusMethodNotAllowed, "method_not_allowed"},
-	{errTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
-	{errBadJSON, http.StatusBadRequest, "bad_json"},
-	{auth.ErrInvalidUser, http.StatusBadRequest, "invalid_user"},
-	{auth.ErrInvalidScope, http.StatusBadRequest, "invalid_scope"},
-	{auth.ErrInvalidExpiry, http.StatusBadRequest, "invalid_expiry"},
+var statuses = []httpx.ErrorStatus{
+	{Err: auth.ErrNoCredentials, Status: http.StatusUnauthorized, Code: "unauthorized"},
+	{Err: auth.ErrInvalidToken, Status: http.StatusUnauthorized, Code: "unauthorized"},
+	{Err: errForbidden, Status: http.StatusForbidden, Code: "forbidden"},
+	{Err: auth.ErrTokenNotFound, Status: http.StatusNotFound, Code: "token_not_found"},
+	{Err: errNotFound, Status: http.StatusNotFound, Code: "not_found"},
+	{Err: errMethod, Status: http.StatusMethodNotAllowed, Code: "method_not_allowed"},
+	{Err: httpx.ErrTooLarge, Status: http.StatusRequestEntityTooLarge, Code: "too_large"},
+	{Err: httpx.ErrBadJSON, Status: http.StatusBadRequest, Code: "bad_json"},
+	{Err: auth.ErrInvalidUser, Status: http.StatusBadRequest, Code: "invalid_user"},
+	{Err: auth.ErrInvalidScope, Status: http.StatusBadRequest, Code: "invalid_scope"},
+	{Err: auth.ErrInvalidExpiry, Status: http.StatusBadRequest, Code: "invalid_expiry"},
 }
 
-// fail answers the request with err as a JSON error. An error outside the
-// table is a server fault: it is logged and not shown to the client.
+// fail answers the request with err as a JSON error (see httpx.Fail).
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
-	for _, s := range statuses {
-		if errors.Is(err, s.err) {
-			if s.status == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Basic realm="ballast"`)
-			}
-			httpx.WriteError(w, s.status, s.code, err.Error())
-			return
-		}
-	}
-	a.log.ErrorContext(r.Context(), "admin api", "method", r.Method, "path", r.URL.Path, "err", err)
-	httpx.WriteError(w, http.StatusInternalServerError, "internal", "internal server error")
+	httpx.Fail(w, r, a.log, "admin api", statuses, err)
 }

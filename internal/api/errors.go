@@ -17,8 +17,6 @@ var (
 	errForbidden      = errors.New("forbidden")
 	errNotFound       = errors.New("no such endpoint")
 	errMethod         = errors.New("method not allowed")
-	errBadJSON        = errors.New("bad request body")
-	errTooLarge       = errors.New("request body too large")
 	errBadParam       = errors.New("invalid parameter")
 	errBadDigest      = errors.New("invalid digest")
 	errDigestNotFound = errors.New("digest not found")
@@ -32,46 +30,31 @@ func errBadCursor(c string) error {
 }
 
 // statuses maps each error class to its HTTP status and error code.
-var statuses = []struct {
-	err    error
-	status int
-	code   string
-}{
-	{auth.ErrNoCredentials, http.StatusUnauthorized, "unauthorized"},
-	{auth.ErrInvalidToken, http.StatusUnauthorized, "unauthorized"},
-	{errForbidden, http.StatusForbidden, "forbidden"},
-	{errNotFound, http.StatusNotFound, "not_found"},
-	{errMethod, http.StatusMethodNotAllowed, "method_not_allowed"},
-	{errTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
-	{errBadJSON, http.StatusBadRequest, "bad_json"},
-	{errBadParam, http.StatusBadRequest, "invalid_parameter"},
-	{pulllog.ErrBadCursor, http.StatusBadRequest, "invalid_cursor"},
-	{errCursor, http.StatusBadRequest, "invalid_cursor"},
-	{gitindex.ErrInvalidCursor, http.StatusBadRequest, "invalid_cursor"},
-	{gitindex.ErrInvalidOID, http.StatusBadRequest, "invalid_digest"},
-	{name.ErrInvalidRepo, http.StatusBadRequest, "invalid_repo"},
-	{errBadDigest, http.StatusBadRequest, "invalid_digest"},
-	{gitindex.ErrInvalidSource, http.StatusBadRequest, "invalid_source"},
-	{gitindex.ErrNotGit, http.StatusUnprocessableEntity, "not_git"},
-	{gitindex.ErrUnreachable, http.StatusBadGateway, "git_unreachable"},
-	{gitindex.ErrNotConnected, http.StatusNotFound, "repo_not_connected"},
-	{gitindex.ErrUnknownRef, http.StatusNotFound, "ref_not_found"},
-	{errDigestNotFound, http.StatusNotFound, "digest_not_found"},
-	{errPathNotFound, http.StatusNotFound, "path_not_found"},
+var statuses = []httpx.ErrorStatus{
+	{Err: auth.ErrNoCredentials, Status: http.StatusUnauthorized, Code: "unauthorized"},
+	{Err: auth.ErrInvalidToken, Status: http.StatusUnauthorized, Code: "unauthorized"},
+	{Err: errForbidden, Status: http.StatusForbidden, Code: "forbidden"},
+	{Err: errNotFound, Status: http.StatusNotFound, Code: "not_found"},
+	{Err: errMethod, Status: http.StatusMethodNotAllowed, Code: "method_not_allowed"},
+	{Err: httpx.ErrTooLarge, Status: http.StatusRequestEntityTooLarge, Code: "too_large"},
+	{Err: httpx.ErrBadJSON, Status: http.StatusBadRequest, Code: "bad_json"},
+	{Err: errBadParam, Status: http.StatusBadRequest, Code: "invalid_parameter"},
+	{Err: pulllog.ErrBadCursor, Status: http.StatusBadRequest, Code: "invalid_cursor"},
+	{Err: errCursor, Status: http.StatusBadRequest, Code: "invalid_cursor"},
+	{Err: gitindex.ErrInvalidCursor, Status: http.StatusBadRequest, Code: "invalid_cursor"},
+	{Err: gitindex.ErrInvalidOID, Status: http.StatusBadRequest, Code: "invalid_digest"},
+	{Err: name.ErrInvalidRepo, Status: http.StatusBadRequest, Code: "invalid_repo"},
+	{Err: errBadDigest, Status: http.StatusBadRequest, Code: "invalid_digest"},
+	{Err: gitindex.ErrInvalidSource, Status: http.StatusBadRequest, Code: "invalid_source"},
+	{Err: gitindex.ErrNotGit, Status: http.StatusUnprocessableEntity, Code: "not_git"},
+	{Err: gitindex.ErrUnreachable, Status: http.StatusBadGateway, Code: "git_unreachable"},
+	{Err: gitindex.ErrNotConnected, Status: http.StatusNotFound, Code: "repo_not_connected"},
+	{Err: gitindex.ErrUnknownRef, Status: http.StatusNotFound, Code: "ref_not_found"},
+	{Err: errDigestNotFound, Status: http.StatusNotFound, Code: "digest_not_found"},
+	{Err: errPathNotFound, Status: http.StatusNotFound, Code: "path_not_found"},
 }
 
-// fail answers the request with err as a JSON error. An error outside the
-// table is a server fault: it is logged and not shown to the client.
+// fail answers the request with err as a JSON error (see httpx.Fail).
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
-	for _, s := range statuses {
-		if errors.Is(err, s.err) {
-			if s.status == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Basic realm="ballast"`)
-			}
-			httpx.WriteError(w, s.status, s.code, err.Error())
-			return
-		}
-	}
-	a.log.ErrorContext(r.Context(), "provenance api", "method", r.Method, "path", r.URL.Path, "err", err)
-	httpx.WriteError(w, http.StatusInternalServerError, "internal", "internal server error")
+	httpx.Fail(w, r, a.log, "provenance api", statuses, err)
 }

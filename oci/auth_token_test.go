@@ -185,7 +185,7 @@ func TestRegistryTokenExpiredOrTampered(t *testing.T) {
 		t.Fatal(err)
 	}
 	grant := auth.Scope{Pattern: "ml/x", Level: auth.Read}
-	expired, _, err := auth.NewRegistryTokens(key, time.Nanosecond).Issue("alice", []auth.Scope{grant})
+	expired, _, err := auth.NewRegistryTokens(key, time.Nanosecond).Issue("alice", "", []auth.Scope{grant})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -140,7 +140,7 @@ func (e *testEnv) token(user string, scopes ...string) string {
 // registryToken issues a registry token directly, bypassing /auth/token.
 func (e *testEnv) registryToken(user string, grants ...auth.Scope) string {
 	e.t.Helper()
-	tok, _, err := e.registry.Issue(user, grants)
+	tok, _, err := e.registry.Issue(user, "", grants)
 	if err != nil {
 		e.t.Fatal(err)
 	}

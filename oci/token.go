@@ -82,7 +82,7 @@ func (s *server) issue(id *auth.Identity, grants []auth.Scope) (string, time.Tim
 	if id.Anonymous {
 		return s.tokens.IssueAnonymous(grants)
 	}
-	return s.tokens.Issue(id.User, grants)
+	return s.tokens.Issue(id.User, id.TokenID, grants)
 }
 
 // tokenRequest returns a request carrying the caller's credentials and the

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ballastml/ballast/internal/api"
@@ -72,7 +73,14 @@ func (g *gitops) published(reg *oci.Registry) func(ctx context.Context, repo, re
 		if err != nil {
 			return "", err
 		}
-		for _, tag := range []string{modelpack.Tag(ref, ""), modelpack.CommitTag(c.SHA)} {
+		candidates := []string{modelpack.CommitTag(c.SHA)}
+		if !strings.HasPrefix(ref, "refs/heads/") {
+			// A Git tag is published under its (mapped) name; ResolveRef
+			// prefers tags to branches, and so does this lookup.
+			gitTag := strings.TrimPrefix(ref, "refs/tags/")
+			candidates = append([]string{modelpack.Tag(gitTag, "")}, candidates...)
+		}
+		for _, tag := range candidates {
 			d, err := reg.ResolveTag(ctx, repo, tag)
 			if err == nil {
 				return d.String(), nil

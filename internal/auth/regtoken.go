@@ -54,6 +54,7 @@ func (rt *RegistryTokens) TTL() time.Duration { return rt.ttl }
 // claims is the signed payload of a registry token.
 type claims struct {
 	User   string  `json:"u"`
+	Token  string  `json:"t,omitempty"` // id of the API token it was issued for
 	Anon   bool    `json:"a,omitempty"`
 	Grants []grant `json:"g"`
 	Expiry int64   `json:"e"` // Unix seconds
@@ -66,15 +67,16 @@ type grant struct {
 	Level   Level  `json:"l"`
 }
 
-// Issue returns a token for user granting grants (patterns and levels, as
-// in Scope; level None is allowed and records a refusal), and its expiry.
-// Invalid grants, or so many that the token would exceed 16 KiB, are
-// ErrInvalidScope.
-func (rt *RegistryTokens) Issue(user string, grants []Scope) (string, time.Time, error) {
+// Issue returns a token for user, issued on the strength of the API token
+// tokenID (recorded so that pulls made with it are attributed to that
+// token), granting grants (patterns and levels, as in Scope; level None is
+// allowed and records a refusal), and its expiry. Invalid grants, or so
+// many that the token would exceed 16 KiB, are ErrInvalidScope.
+func (rt *RegistryTokens) Issue(user, tokenID string, grants []Scope) (string, time.Time, error) {
 	if err := ValidateUser(user); err != nil {
 		return "", time.Time{}, err
 	}
-	return rt.issue(claims{User: user}, grants)
+	return rt.issue(claims{User: user, Token: tokenID}, grants)
 }
 
 // IssueAnonymous returns a token for a caller without credentials; it is
@@ -130,7 +132,7 @@ func (rt *RegistryTokens) Verify(token string) (*Identity, error) {
 	if !rt.now().Before(time.Unix(c.Expiry, 0)) {
 		return nil, fmt.Errorf("%w: registry token expired", ErrInvalidToken)
 	}
-	id := &Identity{User: c.User, Anonymous: c.Anon, Scopes: make([]Scope, 0, len(c.Grants))}
+	id := &Identity{User: c.User, TokenID: c.Token, Anonymous: c.Anon, Scopes: make([]Scope, 0, len(c.Grants))}
 	for _, g := range c.Grants {
 		id.Scopes = append(id.Scopes, Scope{Pattern: g.Pattern, Level: g.Level})
 	}

@@ -29,7 +29,7 @@ func newTestRegistryTokens(t *testing.T) (*RegistryTokens, *clock) {
 func TestRegistryTokenRoundTrip(t *testing.T) {
 	rt, c := newTestRegistryTokens(t)
 	grants := []Scope{{Pattern: "ml/x", Level: Write}, {Pattern: "ml/y", Level: None}}
-	tok, exp, err := rt.Issue("alice", grants)
+	tok, exp, err := rt.Issue("alice", "tok123", grants)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestRegistryTokenRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id.User != "alice" || id.Anonymous || id.TokenID != "" || len(id.Scopes) != 2 {
+	if id.User != "alice" || id.Anonymous || id.TokenID != "tok123" || len(id.Scopes) != 2 {
 		t.Fatalf("identity %+v", id)
 	}
 	if !id.Allows("ml/x", Write) || id.Allows("ml/y", Read) || id.Allows("ml/xx", Read) {
@@ -74,18 +74,18 @@ func TestRegistryTokenAnonymous(t *testing.T) {
 func TestRegistryTokenIssueRejects(t *testing.T) {
 	rt, _ := newTestRegistryTokens(t)
 	for _, g := range []Scope{{Pattern: "", Level: Read}, {Pattern: "ML/X", Level: Read}, {Pattern: "a b", Level: Read}, {Pattern: "ml/x", Level: Admin + 1}, {Pattern: "ml/x", Level: -1}} {
-		if _, _, err := rt.Issue("alice", []Scope{g}); !errors.Is(err, ErrInvalidScope) {
+		if _, _, err := rt.Issue("alice", "", []Scope{g}); !errors.Is(err, ErrInvalidScope) {
 			t.Errorf("Issue with grant %+v: %v, want ErrInvalidScope", g, err)
 		}
 	}
-	if _, _, err := rt.Issue("bad user", nil); !errors.Is(err, ErrInvalidUser) {
+	if _, _, err := rt.Issue("bad user", "", nil); !errors.Is(err, ErrInvalidUser) {
 		t.Errorf("bad user: %v", err)
 	}
 }
 
 func TestRegistryTokenTampered(t *testing.T) {
 	rt, _ := newTestRegistryTokens(t)
-	tok, _, err := rt.Issue("alice", []Scope{{Pattern: "ml/x", Level: Read}})
+	tok, _, err := rt.Issue("alice", "", []Scope{{Pattern: "ml/x", Level: Read}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestRegistryTokenTampered(t *testing.T) {
 	raw, _ := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(body, RegistryTokenPrefix))
 	forged := RegistryTokenPrefix + base64.RawURLEncoding.EncodeToString(bytes.Replace(raw, []byte(`"l":1`), []byte(`"l":3`), 1)) + "." + sig
 	other := NewRegistryTokens(bytes.Repeat([]byte{8}, MinRegistryKeyLength), time.Minute)
-	otherTok, _, _ := other.Issue("alice", []Scope{{Pattern: "ml/x", Level: Read}})
+	otherTok, _, _ := other.Issue("alice", "", []Scope{{Pattern: "ml/x", Level: Read}})
 	for name, s := range map[string]string{
 		"forged payload":  forged,
 		"other key":       otherTok,
@@ -139,7 +139,7 @@ func TestNewRegistryTokensDefaultTTL(t *testing.T) {
 func TestAuthenticateRegistryToken(t *testing.T) {
 	tokens, _ := newTestTokens(t)
 	rt, _ := newTestRegistryTokens(t)
-	tok, _, _ := rt.Issue("alice", []Scope{{Pattern: "ml/x", Level: Write}})
+	tok, _, _ := rt.Issue("alice", "", []Scope{{Pattern: "ml/x", Level: Write}})
 	anon, _, _ := rt.IssueAnonymous([]Scope{{Pattern: "*", Level: Read}})
 
 	plain := NewAuthenticator(tokens, false)
@@ -226,7 +226,7 @@ func TestRegistryTokenTooLarge(t *testing.T) {
 	for i := range 200 {
 		grants = append(grants, Scope{Pattern: strings.Repeat("a", 100) + "/" + string(rune('a'+i%26)) + strings.Repeat("b", i), Level: Read})
 	}
-	if _, _, err := rt.Issue("alice", grants); !errors.Is(err, ErrInvalidScope) {
+	if _, _, err := rt.Issue("alice", "", grants); !errors.Is(err, ErrInvalidScope) {
 		t.Fatalf("huge token: %v, want ErrInvalidScope", err)
 	}
 }

@@ -32,10 +32,8 @@ type asyncHasher struct {
 	once sync.Once
 }
 
-const hasherDepth = 8
-
-func newAsyncHasher(h hash.Hash) *asyncHasher {
-	a := &asyncHasher{h: h, ch: make(chan *chunkBuf, hasherDepth), done: make(chan struct{})}
+func newAsyncHasher(h hash.Hash, depth int) *asyncHasher {
+	a := &asyncHasher{h: h, ch: make(chan *chunkBuf, depth), done: make(chan struct{})}
 	go a.run()
 	return a
 }

@@ -20,10 +20,13 @@ type recipe struct {
 	packs []packInfo
 }
 
-// ingestDepth is how many cut chunks may wait for the chunk worker. With
-// the chunker's own buffer it bounds ingest memory to about
-// (ingestDepth + 3) * Max chunk size, whatever the blob size.
-const ingestDepth = 4
+// ingestDepthBytes is about how many bytes of cut chunks may wait for the
+// chunk worker and the hasher, so the three stages overlap. With the
+// chunker's own buffer it bounds ingest memory, whatever the blob size.
+const ingestDepthBytes = 4 << 20
+
+// ingestDepth is the worker's and hasher's queue length in chunks.
+func (s *Store) ingestDepth() int { return max(4, ingestDepthBytes/s.opts.Chunking.Avg) }
 
 // ingest chunks, dedups, compresses and packs the stream. It is a pipeline
 // over three goroutines, so that a Put uses both cores of a small machine:
@@ -42,7 +45,7 @@ func (s *Store) ingest(ctx context.Context, d digest.Digest, size int64, r io.Re
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	h := newAsyncHasher(d.Algorithm().Hash())
+	h := newAsyncHasher(d.Algorithm().Hash(), s.ingestDepth())
 	w := s.startChunkWorker(ctx)
 	err = s.cut(ctx, ch, h, w)
 	sum := h.sum()
@@ -111,7 +114,7 @@ type chunkWorker struct {
 func (s *Store) startChunkWorker(ctx context.Context) *chunkWorker {
 	w := &chunkWorker{
 		s: s, ctx: ctx, pw: newPackWriter(ctx, s),
-		in: make(chan *chunkBuf, ingestDepth), failed: make(chan struct{}), done: make(chan struct{}),
+		in: make(chan *chunkBuf, s.ingestDepth()), failed: make(chan struct{}), done: make(chan struct{}),
 		seen: make(map[chunkID]struct{}),
 	}
 	go w.run()

@@ -9,9 +9,10 @@ import (
 	"github.com/zeebo/blake3"
 )
 
-// readAhead is how many verified chunks a reader keeps ready ahead of its
-// consumer. It bounds memory per open blob to about (readAhead+2) chunks.
-const readAhead = 4
+// readAheadBytes is about how many verified bytes a reader keeps ready
+// ahead of its consumer, so that verification and the network overlap. It
+// bounds memory per open blob (see Store.readAhead).
+const readAheadBytes = 8 << 20
 
 // recipePage is how many recipe rows a reader loads at a time.
 const recipePage = 256
@@ -33,7 +34,7 @@ func (s *Store) Open(ctx context.Context, repo string, d digest.Digest, offset, 
 		end = offset + length
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	r := &blobReader{cancel: cancel, ch: make(chan readResult, readAhead), s: s}
+	r := &blobReader{cancel: cancel, ch: make(chan readResult, s.readAhead()), s: s}
 	go func() {
 		// The producer's error is published by closing the channel, so a
 		// stream cut short (cancelled) never looks like a clean EOF.
@@ -42,6 +43,10 @@ func (s *Store) Open(ctx context.Context, repo string, d digest.Digest, offset, 
 	}()
 	return r, nil
 }
+
+// readAhead is the reader's queue length in chunks: readAheadBytes of
+// average chunks, at least 4.
+func (s *Store) readAhead() int { return max(4, readAheadBytes/s.opts.Chunking.Avg) }
 
 // readResult carries one verified piece of the blob.
 type readResult struct {

@@ -61,7 +61,6 @@ func (o Options) withDefaults() Options {
 func DefaultChunking() chunker.Options {
 	return chunker.Options{Min: 256 << 10, Avg: 1 << 20, Max: 4 << 20}
 }
-}
 
 // Store is the blob store. It is safe for concurrent use.
 type Store struct {

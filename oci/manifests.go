@@ -68,6 +68,13 @@ func (s *server) getManifest(w http.ResponseWriter, r *http.Request, rt route) e
 		return err
 	}
 	info, err := s.lookupManifest(r.Context(), rt.name, ref)
+	if err != nil && ref.tag != "" && s.tagFallback != nil {
+		if ok, ferr := s.tagFallback(r.Context(), rt.name, ref.tag); ferr != nil {
+			return ferr
+		} else if ok {
+			info, err = s.lookupManifest(r.Context(), rt.name, ref)
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -54,17 +54,23 @@ type Config struct {
 	// Pulls records blob and manifest GETs in the pull log; nil: they are
 	// not recorded.
 	Pulls PullRecorder
+	// TagFallback, when set, is asked about a manifest tag the repository
+	// does not have; if it returns true it has just published the tag (a
+	// commit artifact "git-<sha12>" made on demand) and the lookup is tried
+	// again.
+	TagFallback func(ctx context.Context, repo, tag string) (bool, error)
 }
 
 type server struct {
-	store  BlobStore
-	auth   Authenticator
-	tokens *auth.RegistryTokens
-	db     *db.DB
-	public string
-	sparse bool
-	log    *slog.Logger
-	pulls  PullRecorder // nil when pulls are not recorded
+	store       BlobStore
+	auth        Authenticator
+	tokens      *auth.RegistryTokens
+	db          *db.DB
+	public      string
+	sparse      bool
+	log         *slog.Logger
+	pulls       PullRecorder // nil when pulls are not recorded
+	tagFallback func(ctx context.Context, repo, tag string) (bool, error)
 }
 
 // New returns the registry handler, serving /v2/… and the token endpoint

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -63,6 +64,26 @@ func (g *gitops) sync(ctx context.Context, repo string) (gitindex.SyncResult, er
 		g.pub.OnSync(repo, res)
 	}
 	return res, err
+}
+
+// commitTagRE matches the OCI tag of a commit artifact, git-<sha12>.
+var commitTagRE = regexp.MustCompile(`^git-[0-9a-f]{12}$`)
+
+// publishCommitTag publishes the commit artifact git-<sha12> on demand, so
+// every indexed commit is addressable without publishing thousands of
+// manifests ahead of time. It reports whether the tag now exists.
+func (g *gitops) publishCommitTag(ctx context.Context, repo, tag string) (bool, error) {
+	if !commitTagRE.MatchString(tag) {
+		return false, nil
+	}
+	_, err := g.pub.PublishRef(ctx, repo, strings.TrimPrefix(tag, "git-"))
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, gitindex.ErrNotConnected), errors.Is(err, gitindex.ErrUnknownRef), errors.Is(err, publish.ErrPending):
+		return false, nil // unknown commit, or its objects are not all here yet: 404
+	}
+	return false, err
 }
 
 // published finds the manifest a ref was published as: a Git tag under its

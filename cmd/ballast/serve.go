@@ -160,11 +160,15 @@ func serve(ctx context.Context, c config.Serve) error {
 
 	pulls := pulllog.New(database, pulllog.Options{Logger: log})
 	defer pulls.Close()
+	var git *gitops // set before the server starts; the registry asks it for git-<sha12> tags
 	reg := oci.NewRegistry(oci.Config{
 		Store: st, Auth: authn, Tokens: registryTokens, DB: database, PublicURL: c.PublicURL,
 		AllowSparseManifests: c.AllowSparseManifests, Pulls: pulls, Logger: log,
+		TagFallback: func(ctx context.Context, repo, tag string) (bool, error) {
+			return git.publishCommitTag(ctx, repo, tag)
+		},
 	})
-	git, err := startGitOps(ctx, c.Data, c.GitPollInterval, database, st, reg, pulls, authn, log)
+	git, err = startGitOps(ctx, c.Data, c.GitPollInterval, database, st, reg, pulls, authn, log)
 	if err != nil {
 		return err
 	}

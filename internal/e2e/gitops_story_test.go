@@ -171,6 +171,33 @@ func TestGitOpsStory(t *testing.T) {
 		}
 	})
 
+	t.Run("git-sha12 of an untagged commit, on demand", func(t *testing.T) {
+		m := m.withT(t)
+		// Two commits on a side branch: the first is neither tagged nor a
+		// branch tip, so nothing publishes it until it is asked for.
+		m.g.run(m.work, "checkout", "-q", "-b", "ondemand")
+		t.Cleanup(func() { // leave main and the remote as the story had them
+			m.g.run(m.work, "checkout", "-q", "main")
+			m.push("--delete", "ondemand")
+			m.sync()
+		})
+		oid := m.commitFile(path, 1<<20, "untagged model")
+		sha := m.head()
+		m.commitFile(path, 1<<20, "next untagged model")
+		m.push("ondemand")
+		m.sync()
+		if slices.Contains(m.tags(), "git-"+short12(sha)) {
+			t.Fatalf("git-%s was published ahead of time; this test needs a commit no ref points at", short12(sha))
+		}
+		cm, _ := m.manifest("git-" + short12(sha)) // published when first asked for
+		if !slices.Equal(layerDigests(cm), []string{"sha256:" + oid}) || cm.Annotations[revisionKey] != sha {
+			t.Errorf("git-%s: layers %v, revision %q; want [sha256:%s] and %s", short12(sha), layerDigests(cm), cm.Annotations[revisionKey], oid, sha)
+		}
+		if _, err := m.tryManifest("git-000000000000"); err == nil {
+			t.Error("git-000000000000 (no such commit) was served")
+		}
+	})
+
 	t.Run("ref v1.0.0", func(t *testing.T) {
 		r := apiGet[refFilesDoc](t, s, ada, "/api/v1/repos/"+repo+"/refs/v1.0.0")
 		if r.Commit.SHA != v1Commit || r.ManifestDigest != manifest1 ||

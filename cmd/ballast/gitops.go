@@ -51,9 +51,23 @@ func startGitOps(ctx context.Context, dataDir string, poll time.Duration, databa
 	g.api = api.New(api.Config{
 		Index: idx, Pulls: pulls, Auth: authn, CursorKey: cursorKey, Logger: log,
 		Published: g.published(reg),
+		Pending:   g.pending,
 		Sync:      g.sync,
 	})
 	return g, nil
+}
+
+// pending lists the publications of repo waiting for LFS objects.
+func (g *gitops) pending(ctx context.Context, repo string) ([]api.Pending, error) {
+	tags, err := g.pub.Pending(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Pending, len(tags))
+	for i, t := range tags {
+		out[i] = api.Pending{Tag: t.Tag, Commit: t.Commit, Missing: t.Missing, Since: t.Since}
+	}
+	return out, nil
 }
 
 // sync fetches and indexes repo now (the webhook) and queues what changed

@@ -178,10 +178,26 @@ func printGitStatus(w io.Writer, st api.GitStatus) error {
 	if err := printProblems(w, st.Problems); err != nil {
 		return err
 	}
+	if err := printPending(w, st.Pending); err != nil {
+		return err
+	}
 	if st.NextCursor != "" {
 		fmt.Fprintln(w, "(more problems: see --json and the API's next_cursor)")
 	}
 	return nil
+}
+
+func printPending(w io.Writer, ps []api.Pending) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\nWaiting for LFS objects (published when they arrive):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TAG\tCOMMIT\tMISSING")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", orDefault(p.Tag, "-"), short(p.Commit), strings.Join(p.Missing, " "))
+	}
+	return tw.Flush()
 }
 
 func printProblems(w io.Writer, ps []api.Problem) error {

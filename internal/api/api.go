@@ -27,6 +27,9 @@ type Config struct {
 	// (a tag, branch, commit sha or sha prefix). Nil: the manifest_digest
 	// field is never shown.
 	Published func(ctx context.Context, repo, ref string) (string, error)
+	// Pending lists repo's publications waiting for LFS objects. Nil: the
+	// pending field is always empty.
+	Pending func(ctx context.Context, repo string) ([]Pending, error)
 	// Sync fetches and indexes repo (and publishes what changed). Nil:
 	// Index.Sync.
 	Sync func(ctx context.Context, repo string) (gitindex.SyncResult, error)

@@ -81,6 +81,12 @@ func (a *api) showGit(w http.ResponseWriter, r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
+	pending := []Pending{}
+	if a.Pending != nil {
+		if pending, err = a.Pending(r.Context(), rt.repo); err != nil {
+			return err
+		}
+	}
 	setNext(w, r, next)
 	httpx.WriteJSON(w, http.StatusOK, GitStatus{
 		Repo:       rt.repo,
@@ -89,6 +95,7 @@ func (a *api) showGit(w http.ResponseWriter, r *http.Request, rt route) error {
 		LastError:  status.LastError,
 		Refs:       fromRefs(refs),
 		Problems:   fromProblems(page),
+		Pending:    pending,
 		NextCursor: next,
 	})
 	return nil

@@ -27,15 +27,27 @@ type GitSource struct {
 	PathFilter  string `json:"path_filter,omitempty"`
 }
 
+// Pending is a Git tag (or a commit, Tag "") whose artifact cannot be
+// published yet because the repository lacks some of its LFS objects.
+type Pending struct {
+	Tag     string    `json:"tag,omitempty"`
+	Commit  string    `json:"commit"`
+	Missing []string  `json:"missing"` // oids
+	Since   time.Time `json:"since"`
+}
+
 // GitStatus is the body of GET (and PUT) /api/v1/repos/{repo}/git.
 type GitStatus struct {
-	Repo       string     `json:"repo"`
-	Git        GitSource  `json:"git"`
-	LastSync   *time.Time `json:"last_sync"`            // null before the first sync
-	LastError  string     `json:"last_error,omitempty"` // of the last sync; absent when it succeeded
-	Refs       []Ref      `json:"refs"`
-	Problems   []Problem  `json:"problems"`
-	NextCursor string     `json:"next_cursor"` // of problems
+	Repo      string     `json:"repo"`
+	Git       GitSource  `json:"git"`
+	LastSync  *time.Time `json:"last_sync"`            // null before the first sync
+	LastError string     `json:"last_error,omitempty"` // of the last sync; absent when it succeeded
+	Refs      []Ref      `json:"refs"`
+	Problems  []Problem  `json:"problems"`
+	// Pending are the publications waiting for LFS objects that were never
+	// pushed; each is published as soon as its last object arrives.
+	Pending    []Pending `json:"pending"`
+	NextCursor string    `json:"next_cursor"` // of problems
 }
 
 // Ref is a branch or tag.

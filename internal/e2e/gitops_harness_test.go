@@ -246,6 +246,12 @@ type (
 		LastError string       `json:"last_error"`
 		Refs      []refDoc     `json:"refs"`
 		Problems  []problemDoc `json:"problems"`
+		Pending   []pendingDoc `json:"pending"`
+	}
+	pendingDoc struct {
+		Tag     string   `json:"tag"`
+		Commit  string   `json:"commit"`
+		Missing []string `json:"missing"`
 	}
 	refDoc struct {
 		Name   string `json:"name"`

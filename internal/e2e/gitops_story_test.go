@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestGitOpsStory is a model's life in Git, end to end: v1 is committed,
@@ -195,6 +196,47 @@ func TestGitOpsStory(t *testing.T) {
 		}
 		if _, err := m.tryManifest("git-000000000000"); err == nil {
 			t.Error("git-000000000000 (no such commit) was served")
+		}
+	})
+
+	t.Run("a tag whose objects were never pushed waits, then publishes", func(t *testing.T) {
+		m := m.withT(t)
+		m.g.run(m.work, "checkout", "-q", "-b", "pending")
+		t.Cleanup(func() {
+			m.g.run(m.work, "checkout", "-q", "main")
+			m.push("--delete", "pending", "v9.9.9")
+			m.sync()
+		})
+		oid := m.commitFile(path, 1<<20, "model whose bytes stay behind")
+		m.g.run(m.work, "tag", "v9.9.9")
+		if out, err := m.g.try(m.work, []string{"GIT_LFS_SKIP_PUSH=1"}, "push", "-q", "origin", "pending", "v9.9.9"); err != nil {
+			t.Fatalf("git push without LFS objects: %v\n%s", err, out)
+		}
+		m.sync()
+		// Both the tag and the branch tip's commit artifact wait for it.
+		var pend []pendingDoc
+		tagPending := func() bool {
+			return slices.ContainsFunc(pend, func(p pendingDoc) bool {
+				return p.Tag == "v9.9.9" && slices.Equal(p.Missing, []string{oid})
+			})
+		}
+		for deadline := time.Now().Add(publishTimeout); !tagPending() && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+			pend = m.status().Pending
+		}
+		if !tagPending() {
+			t.Fatalf("pending publications %+v, want v9.9.9 missing %s", pend, oid)
+		}
+		if _, err := m.tryManifest("v9.9.9"); err == nil {
+			t.Fatal("v9.9.9 was published without its object")
+		}
+		m.g.run(m.work, "lfs", "push", "--object-id", "origin", oid) // the object arrives
+		cm, _ := m.waitManifest("v9.9.9", nil)
+		if !slices.Equal(layerDigests(cm), []string{"sha256:" + oid}) {
+			t.Errorf("v9.9.9 layers %v, want [sha256:%s]", layerDigests(cm), oid)
+		}
+		if p := m.status().Pending; len(p) != 0 {
+			t.Errorf("still pending after publication: %+v", p)
 		}
 	})
 

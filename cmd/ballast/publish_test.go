@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,6 +21,7 @@ import (
 	"github.com/ballastml/ballast/internal/adminapi"
 	"github.com/ballastml/ballast/internal/auth"
 	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/gittest"
 	"github.com/ballastml/ballast/internal/modelpack"
 	"github.com/ballastml/ballast/lfsserver"
 	"github.com/ballastml/ballast/oci"
@@ -107,55 +104,24 @@ func (s *registryServer) manifest(t *testing.T, repo, tag string) (digest.Digest
 // checkout is a Git working tree with LFS pointer files and, in
 // .git/lfs/objects, their objects, as git lfs leaves them.
 type checkout struct {
+	*gittest.Repo
 	t   *testing.T
 	dir string
 }
 
 func newCheckout(t *testing.T) *checkout {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	c := &checkout{t: t, dir: t.TempDir()}
-	c.git("init", "-q", "-b", "main")
-	c.write(".gitattributes", "*.safetensors filter=lfs diff=lfs merge=lfs -text\n*.json filter=lfs diff=lfs merge=lfs -text\n")
-	return c
+	g := gittest.New(t, "*.safetensors filter=lfs diff=lfs merge=lfs -text\n*.json filter=lfs diff=lfs merge=lfs -text\n")
+	return &checkout{Repo: g, t: t, dir: g.Dir}
 }
 
-func (c *checkout) git(args ...string) string {
-	c.t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = c.dir
-	cmd.Env = append(os.Environ(), "HOME="+c.dir, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull,
-		"GIT_AUTHOR_NAME=Ada Lovelace", "GIT_AUTHOR_EMAIL=ada@example.com",
-		"GIT_COMMITTER_NAME=Ada Lovelace", "GIT_COMMITTER_EMAIL=ada@example.com",
-		"GIT_AUTHOR_DATE=@1735689600 +0000", "GIT_COMMITTER_DATE=@1735689600 +0000")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		c.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func (c *checkout) write(path, content string) {
-	c.t.Helper()
-	p := filepath.Join(c.dir, filepath.FromSlash(path))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		c.t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		c.t.Fatal(err)
-	}
-}
-
-// addLFS commits content at path as an LFS pointer and stores the object
+// addLFS writes content at path as an LFS pointer and stores the object
 // in .git/lfs/objects. It returns the oid.
 func (c *checkout) addLFS(path, content string) string {
 	c.t.Helper()
-	sum := sha256.Sum256([]byte(content))
-	oid := hex.EncodeToString(sum[:])
-	c.write(path, fmt.Sprintf("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n", oid, len(content)))
-	c.write(filepath.Join(".git", "lfs", "objects", oid[:2], oid[2:4], oid), content)
+	text, oid := gittest.PointerFile([]byte(content))
+	c.Write(path, text)
+	c.Write(filepath.Join(".git", "lfs", "objects", oid[:2], oid[2:4], oid), content)
 	return oid
 }
 
@@ -178,11 +144,11 @@ func TestPublishCommand(t *testing.T) {
 	for p, content := range files {
 		oids[p] = c.addLFS(p, content)
 	}
-	c.write("README.md", "plain Git file\n")
-	c.git("add", "-A")
-	c.git("commit", "-q", "-m", "model v1")
-	c.git("tag", "v1.0.0")
-	sha := c.git("rev-parse", "HEAD")
+	c.Write("README.md", "plain Git file\n")
+	c.Git("add", "-A")
+	c.Git("commit", "-q", "-m", "model v1")
+	c.Git("tag", "v1.0.0")
+	sha := c.Git("rev-parse", "HEAD")
 
 	target := s.host + "/ml/cat"
 	out, err := run(t, "publish", "v1.0.0", "--to", target, "--plain-http", "-C", c.dir, "--password", s.token, "-q")
@@ -253,9 +219,9 @@ func TestPublishDefaultsAndLFSFallback(t *testing.T) {
 	c := newCheckout(t)
 	content := "weights only on the server"
 	oid := c.addLFS("m.safetensors", content)
-	c.git("add", "-A")
-	c.git("commit", "-q", "-m", "one")
-	sha := c.git("rev-parse", "HEAD")
+	c.Git("add", "-A")
+	c.Git("commit", "-q", "-m", "one")
+	sha := c.Git("rev-parse", "HEAD")
 	c.removeObject(oid)
 	target := s.host + "/ml/dst"
 
@@ -301,8 +267,8 @@ func TestPublishBadInput(t *testing.T) {
 	s := newRegistryServer(t)
 	c := newCheckout(t)
 	c.addLFS("m.safetensors", "x")
-	c.git("add", "-A")
-	c.git("commit", "-q", "-m", "one")
+	c.Git("add", "-A")
+	c.Git("commit", "-q", "-m", "one")
 	cases := [][]string{
 		{"publish", "--plain-http", "-C", c.dir},                                             // no --to
 		{"publish", "--to", "not a reference", "-C", c.dir},                                  // bad --to

@@ -3,10 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -19,6 +16,7 @@ import (
 	"github.com/ballastml/ballast/internal/auth"
 	"github.com/ballastml/ballast/internal/db"
 	"github.com/ballastml/ballast/internal/gitindex"
+	"github.com/ballastml/ballast/internal/gittest"
 	"github.com/ballastml/ballast/internal/pulllog"
 )
 
@@ -63,72 +61,26 @@ func apiServer(t *testing.T) (string, func(user, scope string) string) {
 // holds cls.onnx and tok.onnx; v1.1.0 changes cls.onnx, adds extra.onnx
 // and removes tok.onnx.
 type modelRepo struct {
-	t             *testing.T
+	*gittest.Repo
 	dir           string
-	clock         int64
 	v1, v2, extra string // digests
 	tag1, tag2    string // commit shas
 }
 
 func newModelRepo(t *testing.T) *modelRepo {
 	t.Helper()
-	r := &modelRepo{t: t, dir: t.TempDir(), clock: 1767225600}
-	r.git("init", "-q", "-b", "main")
-	r.write(".gitattributes", "*.onnx filter=lfs diff=lfs merge=lfs -text\n")
-	r.v1 = r.model("models/cls.onnx", "classifier v1")
-	r.model("models/tok.onnx", strings.Repeat("t", 3000))
-	r.tag1 = r.commit("Classifier v1", "v1.0.0")
-	r.v2 = r.model("models/cls.onnx", strings.Repeat("v2", 2<<20))
-	r.extra = r.model("models/extra.onnx", "extra head")
-	if err := os.Remove(filepath.Join(r.dir, "models", "tok.onnx")); err != nil {
+	g := gittest.New(t, "*.onnx filter=lfs diff=lfs merge=lfs -text\n")
+	r := &modelRepo{Repo: g, dir: g.Dir}
+	r.v1 = g.Pointer("models/cls.onnx", "classifier v1")
+	g.Pointer("models/tok.onnx", strings.Repeat("t", 3000))
+	r.tag1 = g.Commit("Classifier v1", "v1.0.0")
+	r.v2 = g.Pointer("models/cls.onnx", strings.Repeat("v2", 2<<20))
+	r.extra = g.Pointer("models/extra.onnx", "extra head")
+	if err := os.Remove(filepath.Join(g.Dir, "models", "tok.onnx")); err != nil {
 		t.Fatal(err)
 	}
-	r.tag2 = r.commit("Classifier v2", "v1.1.0")
+	r.tag2 = g.Commit("Classifier v2", "v1.1.0")
 	return r
-}
-
-func (r *modelRepo) git(args ...string) string {
-	r.t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = r.dir
-	date := fmt.Sprintf("@%d +0000", r.clock)
-	cmd.Env = append(os.Environ(), "HOME="+r.dir, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull,
-		"GIT_AUTHOR_NAME=Ada Lovelace", "GIT_AUTHOR_EMAIL=ada@example.com",
-		"GIT_COMMITTER_NAME=CI", "GIT_COMMITTER_EMAIL=ci@example.com",
-		"GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		r.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func (r *modelRepo) write(path, content string) {
-	r.t.Helper()
-	p := filepath.Join(r.dir, filepath.FromSlash(path))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		r.t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-// model writes the pointer file of content at path and returns its digest.
-func (r *modelRepo) model(path, content string) string {
-	sum := sha256.Sum256([]byte(content))
-	oid := hex.EncodeToString(sum[:])
-	r.write(path, fmt.Sprintf("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n", oid, len(content)))
-	return "sha256:" + oid
-}
-
-func (r *modelRepo) commit(msg, tag string) string {
-	r.t.Helper()
-	r.clock += 60
-	r.git("add", "-A")
-	r.git("commit", "-q", "-m", msg)
-	r.git("tag", tag)
-	return r.git("rev-parse", "HEAD")
 }
 
 // runStdin is run with standard input.

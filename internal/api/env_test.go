@@ -2,8 +2,6 @@ package api_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,11 +14,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ballastml/ballast/internal/api"
 	"github.com/ballastml/ballast/internal/auth"
 	"github.com/ballastml/ballast/internal/db"
 	"github.com/ballastml/ballast/internal/gitindex"
+	"github.com/ballastml/ballast/internal/gittest"
 	"github.com/ballastml/ballast/internal/httpx"
 	"github.com/ballastml/ballast/internal/pulllog"
 )
@@ -163,76 +163,12 @@ func (e *env) connect(repo, dir string) api.SyncResult {
 	return res
 }
 
-// gitRepo is a working repository built with the git binary; each commit
-// is one minute after the previous one.
-type gitRepo struct {
-	t     *testing.T
-	dir   string
-	clock int64
-}
-
-func newGitRepo(t *testing.T) *gitRepo {
-	t.Helper()
-	g := &gitRepo{t: t, dir: t.TempDir(), clock: 1767225600} // 2026-01-01
-	g.git("init", "-q", "-b", "main")
-	g.write(".gitattributes", "*.onnx filter=lfs diff=lfs merge=lfs -text\n")
-	return g
-}
-
-func (g *gitRepo) git(args ...string) string {
-	g.t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = g.dir
-	date := fmt.Sprintf("@%d +0100", g.clock)
-	cmd.Env = append(os.Environ(), "HOME="+g.dir, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull,
-		"GIT_AUTHOR_NAME=Ada Lovelace", "GIT_AUTHOR_EMAIL=ada@example.com",
-		"GIT_COMMITTER_NAME=CI", "GIT_COMMITTER_EMAIL=ci@example.com",
-		"GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		g.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func (g *gitRepo) write(path, content string) {
-	g.t.Helper()
-	p := filepath.Join(g.dir, filepath.FromSlash(path))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		g.t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		g.t.Fatal(err)
-	}
-}
-
-// model writes the pointer file git-lfs would write for content at path
-// and returns the digest.
-func (g *gitRepo) model(path, content string) string {
-	sum := sha256.Sum256([]byte(content))
-	oid := hex.EncodeToString(sum[:])
-	g.write(path, fmt.Sprintf("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n", oid, len(content)))
-	return "sha256:" + oid
-}
-
-// commit commits everything, tags it if tag is not "", and returns the sha.
-func (g *gitRepo) commit(msg, tag string) string {
-	g.t.Helper()
-	g.clock += 60
-	g.git("add", "-A")
-	g.git("commit", "-q", "--allow-empty", "-m", msg)
-	if tag != "" {
-		g.git("tag", tag)
-	}
-	return g.git("rev-parse", "HEAD")
-}
-
 // story is the history the provenance tests query: ml/a has three tagged
 // commits (v1.0.0; v1.1.0 changes the classifier, adds extra.onnx and
 // removes tok.onnx; v1.1.1 reverts v1.1.0); ml/b holds a copy of v1.
 type story struct {
 	e                    *env
-	a, b                 *gitRepo
+	a, b                 *gittest.Repo
 	v1, v2, tok, extra   string // digests
 	c1, c2, c3, cb       string // commits
 	reader, other, admin string // tokens: ml/a:read, ml/b:read, *:admin
@@ -241,26 +177,31 @@ type story struct {
 func newStory(t *testing.T) *story {
 	e := newEnv(t)
 	s := &story{e: e, a: newGitRepo(t), b: newGitRepo(t)}
-	s.v1 = s.a.model("models/cls.onnx", "classifier v1")
-	s.tok = s.a.model("models/tok.onnx", "tokenizer")
-	s.c1 = s.a.commit("Classifier v1", "v1.0.0")
-	s.v2 = s.a.model("models/cls.onnx", "classifier v2, retrained")
-	s.extra = s.a.model("models/extra.onnx", "an extra head")
-	if err := os.Remove(filepath.Join(s.a.dir, "models", "tok.onnx")); err != nil {
+	s.v1 = s.a.Pointer("models/cls.onnx", "classifier v1")
+	s.tok = s.a.Pointer("models/tok.onnx", "tokenizer")
+	s.c1 = s.a.Commit("Classifier v1", "v1.0.0")
+	s.v2 = s.a.Pointer("models/cls.onnx", "classifier v2, retrained")
+	s.extra = s.a.Pointer("models/extra.onnx", "an extra head")
+	if err := os.Remove(filepath.Join(s.a.Dir, "models", "tok.onnx")); err != nil {
 		t.Fatal(err)
 	}
-	s.c2 = s.a.commit("Classifier v2\n\nRetrained on more cats.", "v1.1.0")
-	s.a.clock += 60
-	s.a.git("revert", "--no-edit", "HEAD")
-	s.a.git("tag", "v1.1.1")
-	s.c3 = s.a.git("rev-parse", "HEAD")
-	s.b.model("weights/copy.onnx", "classifier v1")
-	s.b.clock += 3600 // the newest commit of all
-	s.cb = s.b.commit("Copy of the classifier", "v9")
-	e.connect("ml/a", s.a.dir)
-	e.connect("ml/b", s.b.dir)
+	s.c2 = s.a.Commit("Classifier v2\n\nRetrained on more cats.", "v1.1.0")
+	s.a.Tick()
+	s.a.Git("revert", "--no-edit", "HEAD")
+	s.a.Git("tag", "v1.1.1")
+	s.c3 = s.a.Git("rev-parse", "HEAD")
+	s.b.Pointer("weights/copy.onnx", "classifier v1")
+	s.b.Advance(time.Hour) // the newest commit of all
+	s.cb = s.b.Commit("Copy of the classifier", "v9")
+	e.connect("ml/a", s.a.Dir)
+	e.connect("ml/b", s.b.Dir)
 	s.reader = e.token("alice", "ml/a:read")
 	s.other = e.token("bob", "ml/b:read")
 	s.admin = e.token("root", "*:admin")
 	return s
+}
+
+// newGitRepo is a repository whose *.onnx files are Git LFS pointers.
+func newGitRepo(t *testing.T) *gittest.Repo {
+	return gittest.New(t, "*.onnx filter=lfs diff=lfs merge=lfs -text\n")
 }

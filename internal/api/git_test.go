@@ -14,18 +14,18 @@ import (
 func TestConnectShowDisconnect(t *testing.T) {
 	e := newEnv(t)
 	g := newGitRepo(t)
-	g.model("models/cls.onnx", "v1")
-	sha := g.commit("v1", "v1.0.0")
+	g.Pointer("models/cls.onnx", "v1")
+	sha := g.Commit("v1", "v1.0.0")
 	admin := e.token("root", "*:admin")
 	reader := e.token("alice", "ml/x:read")
 
 	resp, b := e.do(http.MethodPut, "/api/v1/repos/ml/x/git", admin,
-		fmt.Sprintf(`{"url":%q,"tag_pattern":"v*","path_filter":"models/**"}`, g.dir))
+		fmt.Sprintf(`{"url":%q,"tag_pattern":"v*","path_filter":"models/**"}`, g.Dir))
 	var st api.GitStatus
 	if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &st) != nil {
 		t.Fatalf("connect: %d %s", resp.StatusCode, b)
 	}
-	if st.Repo != "ml/x" || st.Git.URL != g.dir || st.Git.TagPattern != "v*" || st.Git.PathFilter != "models/**" ||
+	if st.Repo != "ml/x" || st.Git.URL != g.Dir || st.Git.TagPattern != "v*" || st.Git.PathFilter != "models/**" ||
 		st.LastSync != nil || len(st.Refs) != 0 {
 		t.Fatalf("after connect: %+v", st)
 	}
@@ -139,8 +139,8 @@ func TestSyncErrors(t *testing.T) {
 func TestSyncWebhookWithGitLabToken(t *testing.T) {
 	e := newEnv(t)
 	g := newGitRepo(t)
-	g.commit("empty", "")
-	e.connect("ml/x", g.dir)
+	g.Commit("empty")
+	e.connect("ml/x", g.Dir)
 	resp, b := e.do(http.MethodPost, "/api/v1/repos/ml/x/git/sync", "", `{"object_kind":"push"}`,
 		"X-Gitlab-Token", e.token("gitlab", "ml/x:write"), "X-Gitlab-Event", "Push Hook")
 	if resp.StatusCode != http.StatusOK {

@@ -166,7 +166,7 @@ func TestRefFiles(t *testing.T) {
 
 func TestRefFilesWhenThePublisherFails(t *testing.T) {
 	s := newStory(t)
-	s.a.git("tag", "broken", s.c1)
+	s.a.Git("tag", "broken", s.c1)
 	s.e.do(http.MethodPost, "/api/v1/repos/ml/a/git/sync", s.admin, "")
 	var rf api.RefFiles
 	s.e.get("/api/v1/repos/ml/a/refs/broken", s.reader, &rf)

@@ -7,13 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +18,7 @@ import (
 
 	"github.com/ballastml/ballast/internal/db"
 	"github.com/ballastml/ballast/internal/gitindex"
+	"github.com/ballastml/ballast/internal/gittest"
 	"github.com/ballastml/ballast/oci"
 	"github.com/ballastml/ballast/store"
 	"github.com/ballastml/ballast/store/memory"
@@ -34,7 +31,7 @@ const repo = "ml/cat"
 type env struct {
 	t     *testing.T
 	ctx   context.Context
-	git   *gitRepo
+	git   *gittest.Repo
 	db    *db.DB
 	store *store.Store
 	reg   *oci.Registry
@@ -46,7 +43,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	e := &env{t: t, ctx: ctx, git: newGitRepo(t)}
+	e := &env{t: t, ctx: ctx, git: gittest.New(t, "models/** filter=lfs diff=lfs merge=lfs -text\n")}
 	var err error
 	if e.db, err = db.OpenSQLite(ctx, filepath.Join(t.TempDir(), "meta.db")); err != nil {
 		t.Fatal(err)
@@ -59,7 +56,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { e.store.Close() })
 	e.reg = oci.NewRegistry(oci.Config{Store: e.store, DB: e.db, Logger: log})
 	e.idx = gitindex.New(e.db, filepath.Join(t.TempDir(), "git"), log)
-	if err := e.idx.Connect(ctx, repo, gitindex.Source{URL: e.git.dir}); err != nil {
+	if err := e.idx.Connect(ctx, repo, gitindex.Source{URL: e.git.Dir}); err != nil {
 		t.Fatal(err)
 	}
 	e.pub = e.newPublisher()
@@ -97,7 +94,8 @@ func newModel(content string) model {
 }
 
 func (m model) pointer() string {
-	return fmt.Sprintf("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n", m.oid, len(m.content))
+	text, _ := gittest.PointerFile(m.content)
+	return text
 }
 
 func (m model) digest() digest.Digest { return digest.NewDigestFromEncoded(digest.SHA256, m.oid) }
@@ -114,10 +112,9 @@ func (e *env) upload(m model) {
 func (e *env) commit(msg string, files map[string]model) string {
 	e.t.Helper()
 	for p, m := range files {
-		e.git.write(p, m.pointer())
+		e.git.Write(p, m.pointer())
 	}
-	e.git.git("add", "-A")
-	return e.git.commit(msg)
+	return e.git.Commit(msg)
 }
 
 // resolve returns the digest tag points to, failing the test if none.
@@ -195,57 +192,4 @@ func (e *env) layerDigests(d digest.Digest) map[string]digest.Digest {
 		out[l.Annotations["org.cncf.model.filepath"]] = l.Digest
 	}
 	return out
-}
-
-// gitRepo is a working repository built with the git binary; every
-// commit is one minute after the previous.
-type gitRepo struct {
-	t     *testing.T
-	dir   string
-	clock int64
-}
-
-func newGitRepo(t *testing.T) *gitRepo {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	g := &gitRepo{t: t, dir: t.TempDir(), clock: 1735689600} // 2025-01-01
-	g.git("init", "-q", "-b", "main")
-	g.write(".gitattributes", "models/** filter=lfs diff=lfs merge=lfs -text\n")
-	return g
-}
-
-func (g *gitRepo) git(args ...string) string {
-	g.t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = g.dir
-	date := fmt.Sprintf("@%d +0100", g.clock)
-	cmd.Env = append(os.Environ(), "HOME="+g.dir, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull,
-		"GIT_AUTHOR_NAME=Ada Lovelace", "GIT_AUTHOR_EMAIL=ada@example.com",
-		"GIT_COMMITTER_NAME=Ada Lovelace", "GIT_COMMITTER_EMAIL=ada@example.com",
-		"GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		g.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func (g *gitRepo) commit(msg string) string {
-	g.t.Helper()
-	g.clock += 60
-	g.git("commit", "-q", "-m", msg)
-	return g.git("rev-parse", "HEAD")
-}
-
-func (g *gitRepo) write(path, content string) {
-	g.t.Helper()
-	p := filepath.Join(g.dir, filepath.FromSlash(path))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		g.t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		g.t.Fatal(err)
-	}
 }

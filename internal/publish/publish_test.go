@@ -24,9 +24,9 @@ func TestPublishTag(t *testing.T) {
 	weights, tok := newModel("weights v1"), newModel(`{"vocab":1}`)
 	e.upload(weights)
 	e.upload(tok)
-	e.git.write("README.md", "not in LFS\n")
+	e.git.Write("README.md", "not in LFS\n")
 	sha := e.commit("v1", map[string]model{"models/model.safetensors": weights, "models/tokenizer.json": tok})
-	e.git.git("tag", "v1.0.0")
+	e.git.Git("tag", "v1.0.0")
 	if _, err := e.idx.Sync(e.ctx, repo); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestPublishTag(t *testing.T) {
 	}
 	ann := m.Annotations
 	if ann[ocispec.AnnotationRevision] != sha || ann[ocispec.AnnotationVersion] != "v1.0.0" ||
-		ann[ocispec.AnnotationCreated] != "2025-01-01T00:01:00Z" {
+		ann[ocispec.AnnotationCreated] != "2026-01-01T00:01:00Z" {
 		t.Errorf("annotations %v", ann)
 	}
 	var cfg struct {
@@ -88,7 +88,7 @@ func TestPublishImage(t *testing.T) {
 	e.upload(weights)
 	e.upload(tok)
 	e.commit("v1", map[string]model{"models/deep/dir/model.safetensors": weights, "models/tokenizer.json": tok})
-	e.git.git("tag", "v1")
+	e.git.Git("tag", "v1")
 	if _, err := e.idx.Sync(e.ctx, repo); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestPendingTagPublishedWhenObjectsArrive(t *testing.T) {
 	weights, tok := newModel("weights pushed late"), newModel(`{"tok":2}`)
 	e.upload(tok)
 	sha := e.commit("v1", map[string]model{"models/model.bin": weights, "models/tokenizer.json": tok})
-	e.git.git("tag", "v1")
+	e.git.Git("tag", "v1")
 	e.sync()
 
 	// The tag, and the commit artifact of the branch tip ("" sorts first).
@@ -216,14 +216,14 @@ func TestMovedAndDeletedTags(t *testing.T) {
 	e.upload(v1)
 	e.upload(v2)
 	first := e.commit("one", map[string]model{"models/m.onnx": v1})
-	e.git.git("tag", "stable")
+	e.git.Git("tag", "stable")
 	e.sync()
 	d1 := e.eventually("stable", "")
 	img1 := e.eventually("stable-image", "")
 	e.eventually("git-"+first[:12], "")
 
 	second := e.commit("two", map[string]model{"models/m.onnx": v2})
-	e.git.git("tag", "-f", "stable")
+	e.git.Git("tag", "-f", "stable")
 	e.sync()
 	d2 := e.eventually("stable", d1)
 	if got := e.layerDigests(d2)["models/m.onnx"]; got != v2.digest() {
@@ -232,7 +232,7 @@ func TestMovedAndDeletedTags(t *testing.T) {
 	e.eventually("stable-image", img1)
 	e.eventually("git-"+second[:12], "") // the branch tip
 
-	e.git.git("tag", "-d", "stable")
+	e.git.Git("tag", "-d", "stable")
 	e.sync()
 	e.eventuallyGone("stable")
 	e.eventuallyGone("stable-image")
@@ -248,12 +248,12 @@ func TestRevertRepublishesSameLayers(t *testing.T) {
 		e.upload(m)
 	}
 	e.commit("v1", map[string]model{"models/w.safetensors": v1, "models/config.json": cfg})
-	e.git.git("tag", "v1.0.0")
+	e.git.Git("tag", "v1.0.0")
 	e.commit("v2", map[string]model{"models/w.safetensors": v2})
-	e.git.git("tag", "v1.1.0")
-	e.git.clock += 60
-	e.git.git("revert", "--no-edit", "HEAD")
-	e.git.git("tag", "v1.1.1")
+	e.git.Git("tag", "v1.1.0")
+	e.git.Tick()
+	e.git.Git("revert", "--no-edit", "HEAD")
+	e.git.Git("tag", "v1.1.1")
 	e.sync()
 
 	a, b, c := e.eventually("v1.0.0", ""), e.eventually("v1.1.0", ""), e.eventually("v1.1.1", "")
@@ -280,14 +280,14 @@ func TestRevertRepublishesSameLayers(t *testing.T) {
 
 func TestMappedTagAndPattern(t *testing.T) {
 	e := newEnv(t)
-	if err := e.idx.Connect(e.ctx, repo, gitindex.Source{URL: e.git.dir, TagPattern: "release/*"}); err != nil {
+	if err := e.idx.Connect(e.ctx, repo, gitindex.Source{URL: e.git.Dir, TagPattern: "release/*"}); err != nil {
 		t.Fatal(err)
 	}
 	m := newModel("mapped")
 	e.upload(m)
 	e.commit("one", map[string]model{"models/m.gguf": m})
-	e.git.git("tag", "release/v1+build")
-	e.git.git("tag", "experiment")
+	e.git.Git("tag", "release/v1+build")
+	e.git.Git("tag", "experiment")
 	e.sync()
 	d := e.eventually("release-v1-build", "")
 	e.eventually("release-v1-build-image", "")
@@ -309,14 +309,14 @@ func TestMappedTagAndPattern(t *testing.T) {
 
 func TestPathFilter(t *testing.T) {
 	e := newEnv(t)
-	if err := e.idx.Connect(e.ctx, repo, gitindex.Source{URL: e.git.dir, PathFilter: "models/**"}); err != nil {
+	if err := e.idx.Connect(e.ctx, repo, gitindex.Source{URL: e.git.Dir, PathFilter: "models/**"}); err != nil {
 		t.Fatal(err)
 	}
 	in, out := newModel("kept"), newModel("left out")
 	e.upload(in) // "out" is never uploaded: filtered files are not waited for
-	e.git.write(".gitattributes", "*.bin filter=lfs diff=lfs merge=lfs -text\n")
+	e.git.Write(".gitattributes", "*.bin filter=lfs diff=lfs merge=lfs -text\n")
 	e.commit("one", map[string]model{"models/a.bin": in, "data/b.bin": out})
-	e.git.git("tag", "v1")
+	e.git.Git("tag", "v1")
 	e.sync()
 	d := e.eventually("v1", "")
 	if got := e.layerDigests(d); len(got) != 1 || got["models/a.bin"] != in.digest() {
@@ -328,7 +328,7 @@ func TestReconcileAfterRestart(t *testing.T) {
 	e := newEnv(t)
 	m := newModel("late")
 	e.commit("one", map[string]model{"models/m.bin": m})
-	e.git.git("tag", "v1")
+	e.git.Git("tag", "v1")
 	e.sync()
 	e.waitPending(1)
 
@@ -349,7 +349,7 @@ func TestSameArtifactAsPublishCommand(t *testing.T) {
 	e.upload(a)
 	e.upload(b)
 	e.commit("one", map[string]model{"models/a.safetensors": a, "models/sub/b.json": b})
-	e.git.git("tag", "v1")
+	e.git.Git("tag", "v1")
 	if _, err := e.idx.Sync(e.ctx, repo); err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +357,7 @@ func TestSameArtifactAsPublishCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	co, err := push.OpenCheckout(e.git.dir)
+	co, err := push.OpenCheckout(e.git.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}

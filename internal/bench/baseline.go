@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/ballastml/ballast/internal/benchkit"
 )
 
 // baseline measures the limit the other figures are compared with: how
@@ -69,7 +71,7 @@ func (b *bench) measureBaseline() error {
 	if !strings.Contains(out, f.oid) {
 		return fmt.Errorf("openssl printed %q, want the sha256 %s", strings.TrimSpace(out), f.oid)
 	}
-	b.openssl = rate(f.size, d)
+	b.openssl = benchkit.Rate(f.size, d)
 	b.printRate("openssl dgst -sha256 (the baseline)", f.size, d, nil)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/ballastml/ballast/internal/benchkit"
 	"github.com/ballastml/ballast/internal/db"
 	"github.com/ballastml/ballast/store"
 	"github.com/ballastml/ballast/store/chunker"
@@ -99,7 +100,7 @@ func (b *bench) chunksize() error {
 		if r.opts == def {
 			note = "   current default"
 		}
-		ingest, read := rate(chunkRandomSize, r.ingest), rate(chunkRandomSize, r.read)
+		ingest, read := benchkit.Rate(chunkRandomSize, r.ingest), benchkit.Rate(chunkRandomSize, r.read)
 		fmt.Fprintf(tw, "  %s\t%s..%s\t%.0f (%.2fx)\t%.0f (%.2fx)\t%d\t%s\t%s%s\n",
 			size(int64(r.opts.Avg)), size(int64(r.opts.Min)), size(int64(r.opts.Max)),
 			ingest, ingest/b.openssl, read, read/b.openssl,

@@ -2,11 +2,12 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ballastml/ballast/internal/benchkit"
 )
 
 // command returns a command that runs in a process group of its own and
@@ -15,7 +16,7 @@ func (b *bench) command(name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(b.ctx, name, args...)
 	ownGroup(cmd, syscall.SIGKILL)
 	cmd.WaitDelay = 5 * time.Second
-	cmd.Env = environ()
+	cmd.Env = benchkit.Environ()
 	return cmd
 }
 
@@ -27,25 +28,6 @@ func output(cmd *exec.Cmd) (string, error) {
 		return string(out), fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, lastLines(string(out), 20))
 	}
 	return string(out), nil
-}
-
-// environ is this process's environment without the variables that start
-// with one of drop, and without proxy settings: every request of the run
-// goes to 127.0.0.1 directly.
-func environ(drop ...string) []string {
-	drop = append(drop, "http_proxy=", "https_proxy=", "all_proxy=", "no_proxy=",
-		"HTTP_PROXY=", "HTTPS_PROXY=", "ALL_PROXY=", "NO_PROXY=")
-	var env []string
-next:
-	for _, kv := range os.Environ() {
-		for _, p := range drop {
-			if strings.HasPrefix(kv, p) {
-				continue next
-			}
-		}
-		env = append(env, kv)
-	}
-	return env
 }
 
 // lastLines returns the last n lines of s.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/ballastml/ballast/internal/benchkit"
 )
 
 // gitEnv runs git and git-lfs under an isolated HOME and configuration:
@@ -19,7 +21,7 @@ func (b *bench) newGit(dir string) (*gitEnv, error) {
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		return nil, err
 	}
-	g := &gitEnv{b: b, env: append(environ("GIT_", "HOME=", "XDG_CONFIG_HOME="),
+	g := &gitEnv{b: b, env: append(benchkit.Environ("GIT_", "HOME=", "XDG_CONFIG_HOME="),
 		"HOME="+home,
 		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 		"GIT_CONFIG_NOSYSTEM=1",

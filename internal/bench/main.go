@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ballastml/ballast/internal/benchkit"
 )
 
 // section is one part of the report.
@@ -74,7 +76,7 @@ func run(args []string) error {
 		}
 		fmt.Fprintf(b.out, "  (%s took %s)\n", s.name, time.Since(start).Round(time.Second))
 	}
-	fmt.Fprintf(b.out, "\nload average at the end: %s\n", loadAverage())
+	fmt.Fprintf(b.out, "\nload average at the end: %s\n", benchkit.LoadAverage())
 	if len(failed) > 0 {
 		return fmt.Errorf("failed sections: %s", strings.Join(failed, ", "))
 	}
@@ -149,7 +151,7 @@ func (b *bench) dir(name string) (string, error) {
 func (b *bench) printHeader() {
 	fmt.Fprintf(b.out, "ballast benchmark, %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(b.out, "machine:  %s, %d CPUs, %s/%s, %s\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
-	fmt.Fprintf(b.out, "load:     %s (load average at the start; other work on the machine skews every figure)\n", loadAverage())
+	fmt.Fprintf(b.out, "load:     %s (load average at the start; other work on the machine skews every figure)\n", benchkit.LoadAverage())
 	for _, tool := range [][]string{{"openssl", "version"}, {"git", "version"}, {"git-lfs", "version"}, {"curl", "--version"}} {
 		fmt.Fprintf(b.out, "%-9s %s\n", tool[0]+":", toolVersion(b.ctx, tool...))
 	}
@@ -177,17 +179,4 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
-}
-
-// loadAverage is the 1, 5 and 15 minute load average, or "unknown".
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }

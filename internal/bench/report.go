@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"time"
+
+	"github.com/ballastml/ballast/internal/benchkit"
 )
 
 const (
@@ -16,11 +18,6 @@ func timed(fn func() error) (time.Duration, error) {
 	start := time.Now()
 	err := fn()
 	return time.Since(start), err
-}
-
-// rate is n bytes in d, in MiB/s.
-func rate(n int64, d time.Duration) float64 {
-	return float64(n) / mib / d.Seconds()
 }
 
 // size formats a byte count with a binary unit.
@@ -63,7 +60,7 @@ type target struct {
 // printRate prints one throughput: what moved, how fast, how that compares
 // with the openssl baseline, and the target if there is one.
 func (b *bench) printRate(label string, n int64, d time.Duration, goal *target) {
-	r := rate(n, d)
+	r := benchkit.Rate(n, d)
 	line := fmt.Sprintf("  %-34s %9s in %6.2f s %8.1f MiB/s  %5.2fx openssl", label, size(n), d.Seconds(), r, r/b.openssl)
 	if goal != nil {
 		verdict := "NOT MET"

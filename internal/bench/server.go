@@ -5,13 +5,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/ballastml/ballast/internal/benchkit"
 )
 
 // httpClient talks to the server directly, never through a proxy, with
@@ -64,7 +65,7 @@ func (b *bench) startServer() (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func (b *bench) startServer() (*server, error) {
 	s.cmd = exec.CommandContext(b.ctx, bin, "serve", "--addr", addr, "--data", s.data, "--public-url", s.url)
 	ownGroup(s.cmd, syscall.SIGTERM)
 	s.cmd.WaitDelay = 30 * time.Second
-	s.cmd.Env = append(environ("BALLAST_"), "BALLAST_ADMIN_TOKEN="+s.token)
+	s.cmd.Env = append(benchkit.Environ("BALLAST_"), "BALLAST_ADMIN_TOKEN="+s.token)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting ballast serve: %w", err)
@@ -105,16 +106,6 @@ func randomBytes(n int) []byte {
 	p := make([]byte, n)
 	rand.Read(p)
 	return p
-}
-
-// freeAddr returns a loopback address whose port was free a moment ago.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 // waitHealthy polls GET /healthz until it answers 200, for up to 30 s.

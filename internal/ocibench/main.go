@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ballastml/ballast/internal/benchkit"
 )
 
 const mib = 1 << 20
@@ -78,7 +80,7 @@ func run(ctx context.Context, out io.Writer, size int64, runs int) error {
 	fmt.Fprintf(out, "distribution: %s (filesystem storage, no auth)\n", toolVersion(ctx, registryBin, "--version"))
 	fmt.Fprintf(out, "ballast:      built from this tree (local storage, token auth)\n")
 	fmt.Fprintf(out, "file:         %s of random bytes, new for each run; MiB = 2^20 bytes\n", sizeString(size))
-	fmt.Fprintf(out, "load:         %s (load average at the start; other work on the machine skews every figure)\n\n", loadAverage())
+	fmt.Fprintf(out, "load:         %s (load average at the start; other work on the machine skews every figure)\n\n", benchkit.LoadAverage())
 
 	file := filepath.Join(tmp, "model.bin")
 	regs := []*registry{ballast, distribution}
@@ -110,21 +112,8 @@ func run(ctx context.Context, out io.Writer, size int64, runs int) error {
 	fmt.Fprintf(out, "  %-20s %10.1f   %10.1f\n", "distribution", slices.Max(d.push), slices.Max(d.pull))
 	fmt.Fprintf(out, "  %-20s %10.2f   %10.2f   (target >= %.1f: push %s, pull %s)\n",
 		"ballast/distribution", pushRatio, pullRatio, targetRatio, verdict(pushRatio), verdict(pullRatio))
-	fmt.Fprintf(out, "load average at the end: %s\n", loadAverage())
+	fmt.Fprintf(out, "load average at the end: %s\n", benchkit.LoadAverage())
 	return nil
-}
-
-// loadAverage is the 1, 5 and 15 minute load average, or "unknown".
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func verdict(ratio float64) string {
@@ -143,7 +132,7 @@ func pushPull(ctx context.Context, oras string, r *registry, repo, file string, 
 	if err != nil {
 		return 0, 0, err
 	}
-	push = rate(size, d)
+	push = benchkit.Rate(size, d)
 
 	dst, err := os.MkdirTemp(tmp, "pull-")
 	if err != nil {
@@ -158,7 +147,7 @@ func pushPull(ctx context.Context, oras string, r *registry, repo, file string, 
 	if fi, err := os.Stat(filepath.Join(dst, name)); err != nil || fi.Size() != size {
 		return 0, 0, fmt.Errorf("oras pull %s: %s is not the %d bytes pushed (%v)", ref, name, size, err)
 	}
-	return push, rate(size, d), nil
+	return push, benchkit.Rate(size, d), nil
 }
 
 // timed runs a command in dir with env and returns how long it took.
@@ -174,10 +163,6 @@ func timed(ctx context.Context, dir string, env []string, name string, args ...s
 		return 0, fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out)
 	}
 	return d, nil
-}
-
-func rate(size int64, d time.Duration) float64 {
-	return float64(size) / mib / d.Seconds()
 }
 
 func sizeString(n int64) string {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ballastml/ballast/internal/benchkit"
 )
 
 // registry is one running server under test.
@@ -51,14 +52,14 @@ func startBallast(ctx context.Context, root, tmp string) (*registry, error) {
 	if out, err := build.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go build ./cmd/ballast: %w\n%s", err, out)
 	}
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
 	url := "http://" + addr
 	admin := "blst_" + strings.ToLower(crand.Text()+crand.Text())
 	cmd := command(ctx, bin, "serve", "--addr", addr, "--data", filepath.Join(tmp, "ballast-data"), "--public-url", url)
-	cmd.Env = append(environ("BALLAST_"), "BALLAST_ADMIN_TOKEN="+admin)
+	cmd.Env = append(benchkit.Environ("BALLAST_"), "BALLAST_ADMIN_TOKEN="+admin)
 	r, err := start(ctx, "ballast", addr, cmd, tmp)
 	if err != nil {
 		return nil, err
@@ -105,7 +106,7 @@ func startDistribution(ctx context.Context, bin, tmp string) (*registry, error) 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +116,7 @@ func startDistribution(ctx context.Context, bin, tmp string) (*registry, error) 
 	}
 	cmd := command(ctx, bin, "serve", config)
 	// No telemetry exporter: it would try to send traces.
-	cmd.Env = append(environ("OTEL_"), "OTEL_SDK_DISABLED=true", "OTEL_TRACES_EXPORTER=none")
+	cmd.Env = append(benchkit.Environ("OTEL_"), "OTEL_SDK_DISABLED=true", "OTEL_TRACES_EXPORTER=none")
 	r, err := start(ctx, "distribution", addr, cmd, tmp)
 	if err != nil {
 		return nil, err
@@ -131,7 +132,7 @@ func startDistribution(ctx context.Context, bin, tmp string) (*registry, error) 
 func start(ctx context.Context, name, addr string, cmd *exec.Cmd, tmp string) (*registry, error) {
 	r := &registry{name: name, addr: addr, log: filepath.Join(tmp, name+".log"), exited: make(chan struct{})}
 	home := filepath.Join(tmp, "oras-home")
-	r.env = append(environ("HOME=", "DOCKER_CONFIG="), "HOME="+home, "DOCKER_CONFIG="+filepath.Join(home, ".docker"))
+	r.env = append(benchkit.Environ("HOME=", "DOCKER_CONFIG="), "HOME="+home, "DOCKER_CONFIG="+filepath.Join(home, ".docker"))
 	logf, err := os.Create(r.log)
 	if err != nil {
 		return nil, err
@@ -214,36 +215,8 @@ func command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
-	cmd.Env = environ()
+	cmd.Env = benchkit.Environ()
 	return cmd
-}
-
-// environ is this process's environment without the variables that start
-// with one of drop, and without proxy settings: all traffic is loopback.
-func environ(drop ...string) []string {
-	drop = append(drop, "http_proxy=", "https_proxy=", "all_proxy=", "no_proxy=",
-		"HTTP_PROXY=", "HTTPS_PROXY=", "ALL_PROXY=", "NO_PROXY=")
-	var env []string
-next:
-	for _, kv := range os.Environ() {
-		for _, p := range drop {
-			if strings.HasPrefix(kv, p) {
-				continue next
-			}
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
-// freeAddr returns a loopback address whose port was free a moment ago.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 // writeRandom writes size incompressible bytes (ChaCha8 under a fresh

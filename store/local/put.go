@@ -52,6 +52,9 @@ func (b *Backend) writeTemp(ctx context.Context, r io.Reader) (string, error) {
 	if err == nil {
 		err = f.Sync()
 	}
+	if err == nil {
+		dropCache(f)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -3,23 +3,7 @@ package store
 import (
 	"hash"
 	"sync"
-	"sync/atomic"
 )
-
-// chunkBuf is a cut chunk shared by the hasher and the chunk worker; it
-// goes back to its pool when both released it, so each byte is copied out
-// of the chunker once.
-type chunkBuf struct {
-	b    []byte
-	refs atomic.Int32
-	pool *sync.Pool
-}
-
-func (c *chunkBuf) release() {
-	if c.refs.Add(-1) == 0 {
-		c.pool.Put(c)
-	}
-}
 
 // asyncHasher hashes chunks on its own goroutine, so that the blob digest
 // (the most expensive step of ingest) runs on a second core in parallel

@@ -7,8 +7,6 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	"github.com/zeebo/blake3"
-
-	"github.com/ballastml/ballast/store/chunker"
 )
 
 // recipe is the ordered list of chunks of a blob, with the locations of the
@@ -32,17 +30,18 @@ func (s *Store) ingestDepth() int { return max(4, ingestDepthBytes/s.opts.Chunki
 // over three goroutines, so that a Put uses both cores of a small machine:
 //
 //	hasher:  digest of the whole stream (asyncHasher)
-//	caller:  read and cut chunks (FastCDC), hand copies to the worker
+//	caller:  read into blocks, cut chunks (FastCDC) as slices of them
 //	worker:  BLAKE3 id, dedup lookup, compression, pack write
 //
 // On success every pack it wrote is durable and listed in the recipe; on
 // failure the packs are deleted and nothing is recorded.
 func (s *Store) ingest(ctx context.Context, d digest.Digest, size int64, r io.Reader) (recipe, error) {
 	l := &sizeLimiter{r: r, size: size}
-	ch, err := chunker.New(l, s.opts.Chunking)
+	ch, err := newBlockCutter(l, s.opts.Chunking, &s.blocks, &s.chunkBufs)
 	if err != nil {
 		return recipe{}, err
 	}
+	defer ch.close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	h := newAsyncHasher(d.Algorithm().Hash(), s.ingestDepth())
@@ -70,20 +69,17 @@ func (s *Store) ingest(ctx context.Context, d digest.Digest, size int64, r io.Re
 	return rec, nil
 }
 
-// cut hands each chunk of the stream, copied once, to the hasher and the
-// worker until EOF, an error, or the worker failing.
-func (s *Store) cut(ctx context.Context, ch *chunker.Chunker, h *asyncHasher, w *chunkWorker) error {
+// cut hands each chunk of the stream to the hasher and the worker until
+// EOF, an error, or the worker failing.
+func (s *Store) cut(ctx context.Context, ch *blockCutter, h *asyncHasher, w *chunkWorker) error {
 	for {
-		c, err := ch.Next()
+		cb, err := ch.next(2)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		cb := s.chunkBufs.Get().(*chunkBuf)
-		cb.b = append(cb.b[:0], c...)
-		cb.refs.Store(2)
 		h.write(cb)
 		select {
 		case w.in <- cb:

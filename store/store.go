@@ -75,7 +75,8 @@ type Store struct {
 	digestLocks keyedMutex // serialises Puts of the same digest
 	inflight    packSet    // packs written but not yet committed
 	bufs        sync.Pool  // chunk-sized scratch buffers
-	chunkBufs   sync.Pool  // *chunkBuf shared by ingest's hasher and worker
+	blocks      sync.Pool  // *block: buffers of incoming streams
+	chunkBufs   sync.Pool  // *chunkBuf: cut chunks, slices of blocks
 	subs        subscribers
 }
 
@@ -103,7 +104,8 @@ func New(backend Backend, database *db.DB, opts Options) (*Store, error) {
 	}
 	s := &Store{backend: backend, db: database, opts: opts, log: opts.Logger, enc: enc, dec: dec}
 	s.bufs.New = func() any { b := make([]byte, 0, opts.Chunking.Max); return &b }
-	s.chunkBufs.New = func() any { return &chunkBuf{b: make([]byte, 0, opts.Chunking.Max), pool: &s.chunkBufs} }
+	s.blocks.New = func() any { return &block{buf: make([]byte, blockSize(opts.Chunking)), pool: &s.blocks} }
+	s.chunkBufs.New = func() any { return &chunkBuf{pool: &s.chunkBufs} }
 	return s, nil
 }
 

@@ -9,24 +9,22 @@ const maxEmptyReads = 100
 // Chunker splits the stream of an io.Reader into content-defined chunks.
 // It is not safe for concurrent use.
 type Chunker struct {
-	r      io.Reader
-	opts   Options
-	strict uint64 // mask used below Avg
-	loose  uint64 // mask used from Avg on
-	buf    []byte // fixed, 2*Max bytes
-	start  int    // first byte of buf not yet returned
-	end    int    // end of the valid bytes in buf
-	eof    bool   // r has reported io.EOF
-	err    error  // sticky: io.EOF at the end, or the read error
+	Cutter
+	r     io.Reader
+	buf   []byte // fixed, 2*Max bytes
+	start int    // first byte of buf not yet returned
+	end   int    // end of the valid bytes in buf
+	eof   bool   // r has reported io.EOF
+	err   error  // sticky: io.EOF at the end, or the read error
 }
 
 // New returns a Chunker reading from r. It fails only if o is invalid.
 func New(r io.Reader, o Options) (*Chunker, error) {
-	if err := o.Validate(); err != nil {
+	cut, err := NewCutter(o)
+	if err != nil {
 		return nil, err
 	}
-	c := &Chunker{opts: o, buf: make([]byte, 2*o.Max)}
-	c.strict, c.loose = o.masks()
+	c := &Chunker{Cutter: cut, buf: make([]byte, 2*o.Max)}
 	c.Reset(r)
 	return c, nil
 }

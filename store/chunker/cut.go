@@ -1,11 +1,51 @@
 package chunker
 
+// Cutter finds the chunk boundaries of a stream in windows of it that the
+// caller buffers: the algorithm of Chunker without its buffer, for callers
+// that manage their own memory. Get one from NewCutter.
+type Cutter struct {
+	opts   Options
+	strict uint64 // mask used below Avg
+	loose  uint64 // mask used from Avg on
+}
+
+// NewCutter returns a Cutter for o. It fails only if o is invalid.
+func NewCutter(o Options) (Cutter, error) {
+	if err := o.Validate(); err != nil {
+		return Cutter{}, err
+	}
+	c := Cutter{opts: o}
+	c.strict, c.loose = o.masks()
+	return c, nil
+}
+
+// Options returns the sizes c cuts with.
+func (c Cutter) Options() Options { return c.opts }
+
+// Cut returns the length of the chunk at the start of data, where data
+// starts at a chunk boundary; final says that data holds the rest of the
+// stream. Bytes past Max are ignored. The answer is the one Chunker gives
+// for the same stream. ok is false when data is too short to tell: it is
+// not final, shorter than Max, and has no boundary; the caller then cuts
+// again from the same start once it has more bytes.
+func (c Cutter) Cut(data []byte, final bool) (n int, ok bool) {
+	full := len(data) >= c.opts.Max
+	if full {
+		data = data[:c.opts.Max]
+	}
+	n = c.cut(data)
+	if n < len(data) || full || final {
+		return n, true
+	}
+	return 0, false
+}
+
 // cut returns the length of the chunk at the start of data, where data holds
 // the next min(Max, remaining) bytes of the stream. It is FastCDC's
 // Algorithm 1 with normalized chunking: the first Min bytes are skipped,
 // the strict mask applies up to Avg bytes, the loose one up to len(data).
 // The byte whose fingerprint matches ends the chunk.
-func (c *Chunker) cut(data []byte) int {
+func (c Cutter) cut(data []byte) int {
 	minSize, avg := c.opts.Min, c.opts.Avg
 	if len(data) <= minSize {
 		return len(data)

@@ -1,0 +1,154 @@
+package store
+
+import (
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ballastml/ballast/store/chunker"
+)
+
+// block is a buffer of the incoming stream. The chunks cut from it are
+// slices of it, so a chunk's bytes are never copied between the socket and
+// the pack: the hasher and the chunk worker read them where they were
+// received. A block goes back to its pool when the cutter has moved on
+// and every chunk cut from it has been released.
+type block struct {
+	buf  []byte
+	refs atomic.Int32
+	pool *sync.Pool
+}
+
+func (b *block) release() {
+	if b.refs.Add(-1) == 0 {
+		b.pool.Put(b)
+	}
+}
+
+// chunkBuf is one cut chunk, shared by the hasher and the chunk worker;
+// when both released it, it releases its block and returns to its pool.
+type chunkBuf struct {
+	b    []byte
+	blk  *block
+	refs atomic.Int32
+	pool *sync.Pool
+}
+
+func (c *chunkBuf) release() {
+	if c.refs.Add(-1) == 0 {
+		c.blk.release()
+		c.b, c.blk = nil, nil
+		c.pool.Put(c)
+	}
+}
+
+// blockSize is the size of a block for the given chunk sizes: room for two
+// of the largest chunks, so that at most the unfinished chunk at the end
+// of a block (half an average chunk, typically) is copied to the next one.
+func blockSize(o chunker.Options) int { return 2 * o.Max }
+
+// blockCutter reads a stream into blocks and cuts it into content-defined
+// chunks with the chunker's algorithm. Only the start of a chunk that
+// straddles two blocks is copied.
+type blockCutter struct {
+	r      io.Reader
+	cut    chunker.Cutter
+	blocks *sync.Pool
+	chunks *sync.Pool
+	blk    *block // the block being cut; the cutter holds one reference
+	start  int    // first byte of blk not yet cut
+	end    int    // end of the bytes read into blk
+	eof    bool
+}
+
+// newBlockCutter returns a cutter of r taking blocks of blockSize(o)
+// bytes from blocks and chunk buffers from chunks.
+func newBlockCutter(r io.Reader, o chunker.Options, blocks, chunks *sync.Pool) (*blockCutter, error) {
+	cut, err := chunker.NewCutter(o)
+	if err != nil {
+		return nil, err
+	}
+	c := &blockCutter{r: r, cut: cut, blocks: blocks, chunks: chunks}
+	c.blk = c.newBlock()
+	return c, nil
+}
+
+func (c *blockCutter) newBlock() *block {
+	b := c.blocks.Get().(*block)
+	b.refs.Store(1)
+	return b
+}
+
+// next returns the next chunk with a reference count of refs; the caller
+// hands it to its consumers, each of which releases it once. After the
+// last chunk it returns nil, io.EOF. A read error is returned as is.
+func (c *blockCutter) next(refs int32) (*chunkBuf, error) {
+	maxSize := c.cut.Options().Max
+	for {
+		if c.start == len(c.blk.buf) {
+			c.carry() // every byte of the block is cut
+		}
+		if err := c.fill(maxSize); err != nil {
+			return nil, err
+		}
+		data := c.blk.buf[c.start:c.end]
+		if len(data) == 0 {
+			return nil, io.EOF
+		}
+		if n, ok := c.cut.Cut(data, c.eof); ok {
+			c.start += n
+			c.blk.refs.Add(1)
+			cb := c.chunks.Get().(*chunkBuf)
+			cb.b, cb.blk = data[:n:n], c.blk
+			cb.refs.Store(refs)
+			return cb, nil
+		}
+		c.carry() // the block is full and its tail holds no boundary yet
+	}
+}
+
+// carry moves on to a new block, copying the uncut tail of the current one.
+func (c *blockCutter) carry() {
+	next := c.newBlock()
+	c.end = copy(next.buf, c.blk.buf[c.start:c.end])
+	c.start = 0
+	c.blk.release()
+	c.blk = next
+}
+
+// fill reads until the uncut bytes are at least maxSize, the block is
+// full or the stream ended, so that Cut is never asked about a window it
+// could have seen more of, and nothing is scanned twice but a carried tail.
+func (c *blockCutter) fill(maxSize int) error {
+	empty := 0
+	for !c.eof && c.end-c.start < maxSize && c.end < len(c.blk.buf) {
+		n, err := c.r.Read(c.blk.buf[c.end:])
+		c.end += n
+		switch {
+		case err == io.EOF:
+			c.eof = true
+		case err != nil:
+			return err
+		case n > 0:
+			empty = 0
+		default:
+			if empty++; empty >= maxEmptyReads {
+				return io.ErrNoProgress
+			}
+		}
+	}
+	return nil
+}
+
+// maxEmptyReads is how many reads in a row may return no data and no error
+// before the cutter gives up with io.ErrNoProgress, as bufio does.
+const maxEmptyReads = 100
+
+// close releases the cutter's block. Chunks already handed out stay valid
+// until they are released.
+func (c *blockCutter) close() {
+	if c.blk != nil {
+		c.blk.release()
+		c.blk = nil
+	}
+}

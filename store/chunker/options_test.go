@@ -11,7 +11,7 @@ func TestDefaultOptions(t *testing.T) {
 	if err := o.Validate(); err != nil {
 		t.Fatalf("DefaultOptions().Validate() = %v", err)
 	}
-	if o != (Options{Min: 256 << 10, Avg: 1 << 20, Max: 4 << 20}) {
+	if o != (Options{Min: 512 << 10, Avg: 1 << 20, Max: 4 << 20}) {
 		t.Fatalf("DefaultOptions() = %+v", o)
 	}
 }

@@ -51,8 +51,15 @@ generated on first start and printed once.`,
 			return serve(cmd.Context(), resolved)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&configFile, "config", "", "JSON config file")
+	bindServeFlags(cmd.Flags(), &cfg, &configFile)
+	return cmd
+}
+
+// bindServeFlags defines serve's flags on f, writing into cfg and file.
+// Every setting but the config file has an environment variable in
+// config.Env and an entry in resolveServeConfig.
+func bindServeFlags(f *pflag.FlagSet, cfg *config.Serve, configFile *string) {
+	f.StringVar(configFile, "config", "", "JSON config file")
 	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env "+config.Env["addr"]+")")
 	f.StringVar(&cfg.Data, "data", cfg.Data, "data directory (env "+config.Env["data"]+")")
 	f.StringVar(&cfg.PublicURL, "public-url", "", "URL clients use to reach this server; default http://ADDR (env "+config.Env["public-url"]+")")
@@ -61,9 +68,8 @@ generated on first start and printed once.`,
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (env "+config.Env["log-format"]+")")
 	f.BoolVar(&cfg.AllowSparseManifests, "allow-sparse-manifests", false, "accept OCI manifests whose referenced blobs are not all present, for partial multi-platform mirrors (env "+config.Env["allow-sparse-manifests"]+")")
 	f.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go profiling handlers (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (env "+config.Env["debug-addr"]+")")
-	f.DurationVar(&cfg.GitPollInterval, "git-poll-interval", cfg.GitPollInterval, "how often connected Git repositories are fetched and indexed (env "+config.Env["git-poll-interval"]+")")
-	f.DurationVar(&cfg.ReapInterval, "reap-interval", cfg.ReapInterval, "how often leftovers of failed uploads are reaped (env "+config.Env["reap-interval"]+")")
-	return cmd
+	f.DurationVar(&cfg.GitPollInterval.Duration, "git-poll-interval", cfg.GitPollInterval.Duration, "how often connected Git repositories are fetched and indexed (env "+config.Env["git-poll-interval"]+")")
+	f.DurationVar(&cfg.ReapInterval.Duration, "reap-interval", cfg.ReapInterval.Duration, "how often leftovers of failed uploads are reaped (env "+config.Env["reap-interval"]+")")
 }
 
 // resolveServeConfig layers defaults, config file, environment and the
@@ -86,6 +92,7 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 		"log-level":              func() { c.LogLevel = fromFlags.LogLevel },
 		"log-format":             func() { c.LogFormat = fromFlags.LogFormat },
 		"reap-interval":          func() { c.ReapInterval = fromFlags.ReapInterval },
+		"git-poll-interval":      func() { c.GitPollInterval = fromFlags.GitPollInterval },
 		"debug-addr":             func() { c.DebugAddr = fromFlags.DebugAddr },
 		"allow-sparse-manifests": func() { c.AllowSparseManifests = fromFlags.AllowSparseManifests },
 	}
@@ -153,7 +160,7 @@ func serve(ctx context.Context, c config.Serve) error {
 	registryTokens := auth.NewRegistryTokens(key, registryTokenTTL)
 	authn := auth.NewAuthenticator(tokens, c.AnonymousRead).WithRegistryTokens(registryTokens)
 
-	go reapLoop(ctx, st, c.ReapInterval, log)
+	go reapLoop(ctx, st, c.ReapInterval.Duration, log)
 	if c.DebugAddr != "" {
 		go serveDebug(c.DebugAddr, log)
 	}
@@ -168,7 +175,7 @@ func serve(ctx context.Context, c config.Serve) error {
 			return git.publishCommitTag(ctx, repo, tag)
 		},
 	})
-	git, err = startGitOps(ctx, c.Data, c.GitPollInterval, database, st, reg, pulls, authn, log)
+	git, err = startGitOps(ctx, c.Data, c.GitPollInterval.Duration, database, st, reg, pulls, authn, log)
 	if err != nil {
 		return err
 	}

@@ -13,16 +13,16 @@ import (
 
 // Serve is the configuration of the server.
 type Serve struct {
-	Addr          string        `json:"addr"`           // listen address, host:port
-	Data          string        `json:"data"`           // data directory (metadata DB and objects)
-	PublicURL     string        `json:"public_url"`     // base URL clients reach the server at
-	AnonymousRead bool          `json:"anonymous_read"` // allow reads without a token
-	LogLevel      string        `json:"log_level"`      // debug, info, warn, error
-	LogFormat     string        `json:"log_format"`     // text or json
-	ReapInterval  time.Duration `json:"reap_interval"`  // how often leftovers are reaped
+	Addr          string   `json:"addr"`           // listen address, host:port
+	Data          string   `json:"data"`           // data directory (metadata DB and objects)
+	PublicURL     string   `json:"public_url"`     // base URL clients reach the server at
+	AnonymousRead bool     `json:"anonymous_read"` // allow reads without a token
+	LogLevel      string   `json:"log_level"`      // debug, info, warn, error
+	LogFormat     string   `json:"log_format"`     // text or json
+	ReapInterval  Duration `json:"reap_interval"`  // how often leftovers are reaped
 	// GitPollInterval is how often connected Git repositories are fetched.
-	GitPollInterval time.Duration `json:"git_poll_interval"`
-	DebugAddr       string        `json:"debug_addr"` // if set, serve Go's pprof handlers here
+	GitPollInterval Duration `json:"git_poll_interval"`
+	DebugAddr       string   `json:"debug_addr"` // if set, serve Go's pprof handlers here
 	// AllowSparseManifests accepts OCI manifests whose blobs are not all present.
 	AllowSparseManifests bool `json:"allow_sparse_manifests"`
 }
@@ -34,8 +34,8 @@ func Defaults() Serve {
 		Data:            ".data",
 		LogLevel:        "info",
 		LogFormat:       "text",
-		ReapInterval:    10 * time.Minute,
-		GitPollInterval: time.Minute,
+		ReapInterval:    Duration{10 * time.Minute},
+		GitPollInterval: Duration{time.Minute},
 	}
 }
 
@@ -63,6 +63,7 @@ var Env = map[string]string{
 	"log-level":              "BALLAST_LOG_LEVEL",
 	"log-format":             "BALLAST_LOG_FORMAT",
 	"reap-interval":          "BALLAST_REAP_INTERVAL",
+	"git-poll-interval":      "BALLAST_GIT_POLL_INTERVAL",
 	"debug-addr":             "BALLAST_DEBUG_ADDR",
 	"allow-sparse-manifests": "BALLAST_ALLOW_SPARSE_MANIFESTS",
 }
@@ -88,7 +89,7 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 			*p = b
 		}
 	}
-	durations := map[string]*time.Duration{"reap-interval": &c.ReapInterval, "git-poll-interval": &c.GitPollInterval}
+	durations := map[string]*time.Duration{"reap-interval": &c.ReapInterval.Duration, "git-poll-interval": &c.GitPollInterval.Duration}
 	for key, p := range durations {
 		if v := getenv(Env[key]); v != "" {
 			d, err := time.ParseDuration(v)
@@ -122,8 +123,30 @@ func (c *Serve) Validate() error {
 	default:
 		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
 	}
-	if c.ReapInterval <= 0 || c.GitPollInterval <= 0 {
+	if c.ReapInterval.Duration <= 0 || c.GitPollInterval.Duration <= 0 {
 		return fmt.Errorf("reap and git poll intervals must be positive")
 	}
 	return nil
 }
+
+// Duration is a time.Duration that a config file writes as a string in
+// Go's duration syntax ("90s", "10m", "1h30m").
+type Duration struct{ time.Duration }
+
+// UnmarshalJSON accepts a duration string; a bare number is refused, since
+// its unit would be a guess.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration %s: want a string such as \"10m\" or \"90s\"", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalJSON writes the duration as a string, as UnmarshalJSON reads it.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }

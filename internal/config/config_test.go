@@ -1,0 +1,134 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultsValidate(t *testing.T) {
+	c := Defaults()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.PublicURL != "http://127.0.0.1:8080" {
+		t.Errorf("public URL %q", c.PublicURL)
+	}
+}
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "ballast.json")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadFile(t *testing.T) {
+	c := Defaults()
+	err := c.LoadFile(writeFile(t, `{"addr": "0.0.0.0:9000", "reap_interval": "90s",
+		"git_poll_interval": "1h30m", "anonymous_read": true, "allow_sparse_manifests": true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Defaults()
+	want.Addr = "0.0.0.0:9000"
+	want.ReapInterval = Duration{90 * time.Second}
+	want.GitPollInterval = Duration{90 * time.Minute}
+	want.AnonymousRead, want.AllowSparseManifests = true, true
+	if !reflect.DeepEqual(c, want) {
+		t.Fatalf("got %+v\nwant %+v", c, want)
+	}
+}
+
+func TestLoadFileErrors(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"adr": "x"}`:             "unknown field",
+		`{"reap_interval": 600}`:   `want a string such as "10m"`,
+		`{"reap_interval": "ten"}`: "invalid duration",
+		`{"addr": `:                "unexpected EOF",
+	} {
+		c := Defaults()
+		err := c.LoadFile(writeFile(t, body))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want an error containing %q", body, err, want)
+		}
+	}
+	c := Defaults()
+	if err := c.LoadFile(filepath.Join(t.TempDir(), "missing.json")); err == nil {
+		t.Error("a missing file loaded")
+	}
+}
+
+// TestLoadEnvEverySetting sets every variable Env names and checks that
+// each one reaches the configuration.
+func TestLoadEnvEverySetting(t *testing.T) {
+	values := map[string]string{
+		"BALLAST_ADDR": "0.0.0.0:1", "BALLAST_DATA": "/d", "BALLAST_PUBLIC_URL": "https://r.example",
+		"BALLAST_ANONYMOUS_READ": "true", "BALLAST_LOG_LEVEL": "debug", "BALLAST_LOG_FORMAT": "json",
+		"BALLAST_REAP_INTERVAL": "1m", "BALLAST_GIT_POLL_INTERVAL": "2m",
+		"BALLAST_DEBUG_ADDR": "127.0.0.1:6060", "BALLAST_ALLOW_SPARSE_MANIFESTS": "1",
+	}
+	for key, env := range Env {
+		if _, ok := values[env]; !ok {
+			t.Errorf("setting %s (%s) has no value in this test", key, env)
+		}
+	}
+	c := Defaults()
+	if err := c.LoadEnv(func(k string) string { return values[k] }); err != nil {
+		t.Fatal(err)
+	}
+	want := Serve{
+		Addr: "0.0.0.0:1", Data: "/d", PublicURL: "https://r.example", AnonymousRead: true,
+		LogLevel: "debug", LogFormat: "json", ReapInterval: Duration{time.Minute},
+		GitPollInterval: Duration{2 * time.Minute}, DebugAddr: "127.0.0.1:6060", AllowSparseManifests: true,
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Fatalf("got %+v\nwant %+v", c, want)
+	}
+}
+
+func TestLoadEnvErrors(t *testing.T) {
+	for env, v := range map[string]string{
+		"BALLAST_ANONYMOUS_READ":    "yes please",
+		"BALLAST_GIT_POLL_INTERVAL": "soon",
+	} {
+		c := Defaults()
+		err := c.LoadEnv(func(k string) string {
+			if k == env {
+				return v
+			}
+			return ""
+		})
+		if err == nil || !strings.Contains(err.Error(), env) {
+			t.Errorf("%s=%q: got %v, want an error naming the variable", env, v, err)
+		}
+	}
+}
+
+func TestValidateErrors(t *testing.T) {
+	for name, mutate := range map[string]func(*Serve){
+		"empty addr":     func(c *Serve) { c.Addr = "" },
+		"empty data":     func(c *Serve) { c.Data = "" },
+		"ftp public url": func(c *Serve) { c.PublicURL = "ftp://x" },
+		"no host":        func(c *Serve) { c.PublicURL = "http://" },
+		"log format":     func(c *Serve) { c.LogFormat = "xml" },
+		"zero reap":      func(c *Serve) { c.ReapInterval = Duration{} },
+		"negative poll":  func(c *Serve) { c.GitPollInterval = Duration{-time.Second} },
+	} {
+		c := Defaults()
+		mutate(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	c := Defaults()
+	c.PublicURL = "https://models.example/ballast/"
+	if err := c.Validate(); err != nil || c.PublicURL != "https://models.example/ballast" {
+		t.Errorf("trailing slash: %v, %q", err, c.PublicURL)
+	}
+}

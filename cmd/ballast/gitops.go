@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ballastml/ballast/internal/api"
@@ -31,17 +32,17 @@ type gitops struct {
 }
 
 // startGitOps builds the Git side and starts its background loops (poll,
-// publish queue), which stop with ctx.
-func startGitOps(ctx context.Context, dataDir string, poll time.Duration, database *db.DB, st *store.Store,
+// publish queue) in loops; they stop with ctx.
+func startGitOps(ctx context.Context, loops *sync.WaitGroup, dataDir string, poll time.Duration, database *db.DB, st *store.Store,
 	reg *oci.Registry, pulls *pulllog.Recorder, authn *auth.Authenticator, log *slog.Logger) (*gitops, error) {
 	idx := gitindex.New(database, filepath.Join(dataDir, "git"), log)
 	pub := &publish.Publisher{Index: idx, Store: st, Registry: reg, DB: database, Log: log}
 	st.Subscribe(pub.ObjectLinked)
-	go pub.Run(ctx)
+	loops.Go(func() { pub.Run(ctx) })
 	if err := pub.Reconcile(ctx); err != nil {
 		log.Warn("re-queueing published tags", "err", err)
 	}
-	go idx.Run(ctx, poll, pub.OnSync)
+	loops.Go(func() { idx.Run(ctx, poll, pub.OnSync) })
 
 	cursorKey, err := auth.LoadOrCreateKey(ctx, database, "api-cursor")
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -160,13 +161,22 @@ func serve(ctx context.Context, c config.Serve) error {
 	registryTokens := auth.NewRegistryTokens(key, registryTokenTTL)
 	authn := auth.NewAuthenticator(tokens, c.AnonymousRead).WithRegistryTokens(registryTokens)
 
-	go reapLoop(ctx, st, c.ReapInterval.Duration, log)
 	if c.DebugAddr != "" {
 		go serveDebug(c.DebugAddr, log)
 	}
 
 	pulls := pulllog.New(database, pulllog.Options{Logger: log})
 	defer pulls.Close()
+
+	// The background loops stop, and are waited for, before the pull log,
+	// the store and the database close: deferred calls run last first.
+	ctx, cancel := context.WithCancel(ctx)
+	var loops sync.WaitGroup
+	defer func() {
+		cancel()
+		loops.Wait()
+	}()
+	loops.Go(func() { reapLoop(ctx, st, c.ReapInterval.Duration, log) })
 	var git *gitops // set before the server starts; the registry asks it for git-<sha12> tags
 	reg := oci.NewRegistry(oci.Config{
 		Store: st, Auth: authn, Tokens: registryTokens, DB: database, PublicURL: c.PublicURL,
@@ -175,7 +185,7 @@ func serve(ctx context.Context, c config.Serve) error {
 			return git.publishCommitTag(ctx, repo, tag)
 		},
 	})
-	git, err = startGitOps(ctx, c.Data, c.GitPollInterval.Duration, database, st, reg, pulls, authn, log)
+	git, err = startGitOps(ctx, &loops, c.Data, c.GitPollInterval.Duration, database, st, reg, pulls, authn, log)
 	if err != nil {
 		return err
 	}

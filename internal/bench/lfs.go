@@ -1,15 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
+	"time"
+
+	"github.com/ballastml/ballast/internal/benchkit"
 )
 
 // The issue's targets for the 1 GiB file.
@@ -22,9 +19,38 @@ var (
 // lfsRepo is the repository the lfs section pushes to.
 const lfsRepo = "bench/x"
 
-// lfs moves the 1 GiB random file through a fresh server with the real
-// git-lfs client: push from a working repository, fetch into a fresh
-// clone, then a raw GET of the object.
+// lfsRuns is how many times the lfs section times each push and each
+// fetch, against ballast and against the null server; the targets are
+// judged on the median.
+const lfsRuns = 3
+
+// The servers the lfs section compares, as indexes of its figures.
+const (
+	ballastIdx = iota
+	nullIdx
+)
+
+var lfsServerNames = [2]string{"ballast", "null server"}
+
+// lfsState is what the steps of the lfs section share.
+type lfsState struct {
+	b    *bench
+	g    *gitEnv
+	f    *dataFile
+	null *benchkit.NullServer
+	srv  *server // the latest ballast server
+}
+
+// urls are the Git LFS endpoints of ballast and of the null server.
+func (s *lfsState) urls() [2]string {
+	return [2]string{s.srv.lfsURL(lfsRepo), s.null.LFSURL(lfsRepo)}
+}
+
+// lfs moves the 1 GiB random file with the real git-lfs client through
+// ballast and, in turns with it, through the null server: push from a
+// working repository, fetch into a clone, then a raw GET of the object.
+// Each push goes to a fresh ballast server (a second push of the same
+// object would be deduplicated); the fetches and the GET use the last one.
 func (b *bench) lfs() error {
 	if err := needGitLFS(); err != nil {
 		return err
@@ -32,126 +58,162 @@ func (b *bench) lfs() error {
 	if err := b.needBaseline(); err != nil {
 		return err
 	}
-	f := b.big
-	srv, err := b.startServer()
-	if err != nil {
+	s := &lfsState{b: b, f: b.big}
+	var err error
+	if s.null, err = benchkit.StartNullServer(); err != nil {
 		return err
 	}
-	defer b.stopServer(srv)
+	defer s.null.Close()
+	s.null.AddFile("sha256:"+s.f.oid, s.f.path, s.f.size)
+	defer func() {
+		if s.srv != nil {
+			b.stopServer(s.srv)
+		}
+	}()
 	dir, err := b.dir("lfs")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	g, err := b.newGit(dir)
+	if s.g, err = b.newGit(dir); err != nil {
+		return err
+	}
+	work, origin, err := s.g.repo(dir, s.null.LFSURL(lfsRepo), "*.bin")
 	if err != nil {
 		return err
 	}
-	lfsURL := srv.lfsURL(lfsRepo)
-	work, origin, err := g.repo(dir, lfsURL, "*.bin")
-	if err != nil {
+	if err := linkOrCopy(s.f.path, filepath.Join(work, "model.bin")); err != nil {
 		return err
 	}
-	if err := linkOrCopy(f.path, filepath.Join(work, "model.bin")); err != nil {
-		return err
-	}
-	if err := g.commit(work, "add a 1 GiB model"); err != nil {
+	if err := s.g.commit(work, "add a 1 GiB model"); err != nil {
 		return err
 	}
 
-	b.printf("push: working repository -> fresh server; fetch: into a fresh clone made with")
-	b.printf("GIT_LFS_SKIP_SMUDGE=1; GET: one request for the object, body discarded")
-	d, err := timed(func() error {
-		_, err := g.run(work, "lfs", "push", "--all", "origin")
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	b.printRate("git lfs push --all origin", f.size, d, pushTarget)
-	if _, err := g.run(work, "push", "-q", "origin", "main"); err != nil {
+	b.printf("push: working repository -> a fresh server and data directory for each run; fetch: into")
+	b.printf("a clone made with GIT_LFS_SKIP_SMUDGE=1, its .git/lfs/objects emptied before each run;")
+	b.printf("GET: one request for the object, body discarded. %d runs of each push and fetch, the", lfsRuns)
+	b.printf("servers in turns; the targets are judged on the median. The null server (in this program)")
+	b.printf("counts an upload's bytes without hashing or storing them and sends the file from disk with")
+	b.printf("sendfile: the least any server could do, so its figures are the client's own limit.")
+	if err := s.pushes(work); err != nil {
 		return err
 	}
-
+	// git push runs the pre-push hook: point it at the ballast server,
+	// which has the object, so it uploads nothing.
+	if _, err := s.g.run(work, "config", "lfs.url", s.srv.lfsURL(lfsRepo)); err != nil {
+		return err
+	}
+	if _, err := s.g.run(work, "push", "-q", "origin", "main"); err != nil {
+		return err
+	}
 	clone := filepath.Join(dir, "clone")
-	if err := g.clone(origin, clone, lfsURL); err != nil {
+	if err := s.g.clone(origin, clone, s.srv.lfsURL(lfsRepo)); err != nil {
 		return err
 	}
-	d, err = timed(func() error {
-		_, err := g.run(clone, "lfs", "fetch")
-		return err
-	})
-	if err != nil {
+	if err := s.fetches(clone); err != nil {
 		return err
 	}
-	if err := checkSize(lfsObject(clone, f.oid), f.size); err != nil {
-		return fmt.Errorf("after git lfs fetch: %w", err)
-	}
-	b.printRate("git lfs fetch (fresh clone)", f.size, d, fetchTarget)
-
-	return b.rawGet(srv, f)
+	return s.gets()
 }
 
-// rawGet times one GET of the object with curl, or with Go's net/http when
-// curl is missing.
-func (b *bench) rawGet(srv *server, f *dataFile) error {
-	url := srv.objectURL(lfsRepo, f.oid)
-	if _, err := exec.LookPath("curl"); err != nil {
-		d, err := timed(func() error { return goGet(b, url, srv.token, f.size) })
-		if err != nil {
+// pushes times lfsRuns pushes from work to a fresh ballast server each
+// and as many to the null server, and prints the medians.
+func (s *lfsState) pushes(work string) error {
+	var runs [2][]time.Duration
+	for i := range lfsRuns {
+		if s.srv != nil {
+			s.b.stopServer(s.srv)
+			s.srv = nil
+		}
+		var err error
+		if s.srv, err = s.b.startServer(); err != nil {
 			return err
 		}
-		b.printRate("GET with Go net/http (no curl)", f.size, d, getTarget)
-		b.printf("curl is not on PATH: that GET used Go's net/http with a 1 MiB buffer")
-		return nil
-	}
-	cmd := b.command("curl", "-sS", "--noproxy", "*", "-o", "/dev/null",
-		"-w", "%{http_code} %{size_download}",
-		"-H", "Authorization: Bearer "+srv.token, url)
-	var out string
-	d, err := timed(func() (err error) {
-		out, err = output(cmd)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if want := "200 " + strconv.FormatInt(f.size, 10); strings.TrimSpace(out) != want {
-		return fmt.Errorf("curl GET %s: status and size %q, want %q", url, out, want)
-	}
-	b.printRate("curl GET (raw basic transfer)", f.size, d, getTarget)
-	return nil
-}
-
-// goGet downloads url to nowhere through a 1 MiB buffer and checks the
-// status and the length.
-func goGet(b *bench, url, token string, size int64) error {
-	req, err := http.NewRequestWithContext(b.ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	n, err := io.CopyBuffer(io.Discard, resp.Body, make([]byte, mib))
-	if err == nil && n != size {
-		err = fmt.Errorf("GET %s: %d bytes, want %d", url, n, size)
-	}
-	return err
-}
-
-// needGitLFS fails unless git and git-lfs are on PATH.
-func needGitLFS() error {
-	for _, tool := range []string{"git", "git-lfs"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return errors.New(tool + " is not on PATH (make bench installs git-lfs into .tools/bin and puts that first on PATH)")
+		for _, k := range lfsOrder(i) {
+			d, err := s.g.timeLFS(work, s.urls()[k], "push", "--all", "origin")
+			if err != nil {
+				return fmt.Errorf("%s: %w", lfsServerNames[k], err)
+			}
+			runs[k] = append(runs[k], d)
+			s.b.printRate(fmt.Sprintf("push run %d, %s", i+1, lfsServerNames[k]), s.f.size, d, nil)
 		}
 	}
+	s.printMedians("push", runs, "git lfs push --all origin (median)", "git lfs push, null server (client limit)", pushTarget)
 	return nil
+}
+
+// fetches times lfsRuns fetches into clone, emptied of LFS objects before
+// each, from the ballast server and from the null server, and prints the
+// medians.
+func (s *lfsState) fetches(clone string) error {
+	var runs [2][]time.Duration
+	for i := range lfsRuns {
+		for _, k := range lfsOrder(i) {
+			if err := os.RemoveAll(filepath.Join(clone, ".git", "lfs", "objects")); err != nil {
+				return err
+			}
+			d, err := s.g.timeLFS(clone, s.urls()[k], "fetch")
+			if err != nil {
+				return fmt.Errorf("%s: %w", lfsServerNames[k], err)
+			}
+			if err := checkSize(lfsObject(clone, s.f.oid), s.f.size); err != nil {
+				return fmt.Errorf("after git lfs fetch from %s: %w", lfsServerNames[k], err)
+			}
+			runs[k] = append(runs[k], d)
+			s.b.printRate(fmt.Sprintf("fetch run %d, %s", i+1, lfsServerNames[k]), s.f.size, d, nil)
+		}
+	}
+	s.printMedians("fetch", runs, "git lfs fetch (fresh clone, median)", "git lfs fetch, null server (client limit)", fetchTarget)
+	return nil
+}
+
+// gets times one raw GET of the object from the ballast server and one
+// from the null server.
+func (s *lfsState) gets() error {
+	b, f := s.b, s.f
+	get, client, err := b.rawGet(s.srv.objectURL(lfsRepo, f.oid), s.srv.token, f.size)
+	if err != nil {
+		return err
+	}
+	b.printRate(client+" GET (raw basic transfer)", f.size, get, getTarget)
+	nullGet, client, err := b.rawGet(s.null.URL+"/"+lfsRepo+".git/info/lfs/objects/"+f.oid, "null", f.size)
+	if err != nil {
+		return err
+	}
+	b.printRate(client+" GET, null server (client limit)", f.size, nullGet, nil)
+	b.printf("ballast GET at %.2f of the client limit", nullGet.Seconds()/get.Seconds())
+	if client != "curl" {
+		b.printf("curl is not on PATH: those GETs used Go's net/http with a 1 MiB buffer")
+	}
+	return nil
+}
+
+// printMedians prints the median of the runs against ballast, judged
+// against goal, the median against the null server, and ballast's median
+// as a fraction of the null server's.
+func (s *lfsState) printMedians(what string, runs [2][]time.Duration, ballastLabel, nullLabel string, goal *target) {
+	mb, mn := median(runs[ballastIdx]), median(runs[nullIdx])
+	s.b.printRate(ballastLabel, s.f.size, mb, goal)
+	s.b.printRate(nullLabel, s.f.size, mn, nil)
+	s.b.printf("ballast %s at %.2f of the client limit (medians)", what, mn.Seconds()/mb.Seconds())
+}
+
+// lfsOrder is the order of the servers in run i: they take turns going
+// first.
+func lfsOrder(i int) [2]int {
+	if i%2 == 1 {
+		return [2]int{nullIdx, ballastIdx}
+	}
+	return [2]int{ballastIdx, nullIdx}
+}
+
+// timeLFS points repo's lfs.url at url and times `git lfs args...` in it.
+func (g *gitEnv) timeLFS(repo, url string, args ...string) (time.Duration, error) {
+	if _, err := g.run(repo, "config", "lfs.url", url); err != nil {
+		return 0, err
+	}
+	return timed(func() error {
+		_, err := g.run(repo, append([]string{"lfs"}, args...)...)
+		return err
+	})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ballastml/ballast/internal/benchkit"
@@ -61,7 +62,7 @@ type target struct {
 // with the openssl baseline, and the target if there is one.
 func (b *bench) printRate(label string, n int64, d time.Duration, goal *target) {
 	r := benchkit.Rate(n, d)
-	line := fmt.Sprintf("  %-34s %9s in %6.2f s %8.1f MiB/s  %5.2fx openssl", label, size(n), d.Seconds(), r, r/b.openssl)
+	line := fmt.Sprintf("  %-44s %9s in %6.2f s %8.1f MiB/s  %5.2fx openssl", label, size(n), d.Seconds(), r, r/b.openssl)
 	if goal != nil {
 		verdict := "NOT MET"
 		if r >= goal.min {
@@ -75,4 +76,13 @@ func (b *bench) printRate(label string, n int64, d time.Duration, goal *target) 
 // printf prints an indented line of the report.
 func (b *bench) printf(format string, args ...any) {
 	fmt.Fprintf(b.out, "  "+format+"\n", args...)
+}
+
+// median is the middle of ds, or the mean of the two middle ones.
+func median(ds []time.Duration) time.Duration {
+	s := slices.Sorted(slices.Values(ds))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

@@ -1,7 +1,9 @@
-// Package benchkit holds the few helpers the benchmark programs
-// (internal/bench, internal/ocibench) share: a loopback-only environment
-// for child processes, a free loopback port, the load average printed
-// beside every figure, and MiB/s.
+// Package benchkit holds what the benchmark programs (internal/bench,
+// internal/ocibench) share: a loopback-only environment for child
+// processes, a free loopback port, the load average printed beside every
+// figure, MiB/s, and NullServer, the ceiling: a Git LFS and OCI server that
+// does the least work the real clients accept, so that a client timed
+// against it shows its own limit.
 package benchkit
 
 import (

@@ -4,6 +4,14 @@
 // for each and the ballast/distribution ratios next to the target: both at
 // least 1.5.
 //
+// It measures a third server too, the ceiling: a null server
+// (benchkit.NullServer, inside this program) that counts uploaded bytes
+// without hashing or storing them and sends the pushed file back from disk
+// with sendfile, the least any registry could do. What oras reaches against
+// it is the client's own limit. The report gives ballast as a fraction of
+// it, and the null server over distribution: the highest ratio any server
+// could reach.
+//
 // Usage:
 //
 //	go run ./internal/ocibench [-size BYTES] [-runs N]
@@ -15,11 +23,11 @@
 // PATH: `make tools` installs the pinned versions into .tools/bin, which
 // `make bench` puts first on PATH.
 //
-// Each run makes a new random file (so neither server has seen its bytes),
+// Each run makes a new random file (so no server has seen its bytes),
 // then pushes it to a fresh repository of each server and pulls it back
-// into an empty directory, the servers in turns so neither always goes
-// first. The best run of each figure is reported along with every run. It
-// reports figures only and never fails on a timing. Everything it writes
+// into an empty directory, each run starting with the next server so none
+// always goes first. The best run of each figure is reported along with
+// every run. It reports figures only and never fails on a timing. Everything it writes
 // lives in one temporary directory, removed at the end, on error and on
 // interrupt; the servers are stopped the same way.
 package main

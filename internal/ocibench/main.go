@@ -73,26 +73,34 @@ func run(ctx context.Context, out io.Writer, size int64, runs int) error {
 		return err
 	}
 	defer distribution.stop()
+	null, err := startNull(tmp)
+	if err != nil {
+		return err
+	}
+	defer null.stop()
 
 	fmt.Fprintf(out, "OCI push and pull with oras, %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(out, "machine:      %d CPUs, %s/%s, %s\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	fmt.Fprintf(out, "oras:         %s\n", toolVersion(ctx, oras, "version"))
 	fmt.Fprintf(out, "distribution: %s (filesystem storage, no auth)\n", toolVersion(ctx, registryBin, "--version"))
 	fmt.Fprintf(out, "ballast:      built from this tree (local storage, token auth)\n")
+	fmt.Fprintf(out, "null server:  in this process, no auth: counts uploaded bytes without hashing or storing them,\n")
+	fmt.Fprintf(out, "              sends the file from disk with sendfile: the ceiling, oras's own limit\n")
 	fmt.Fprintf(out, "file:         %s of random bytes, new for each run; MiB = 2^20 bytes\n", sizeString(size))
 	fmt.Fprintf(out, "load:         %s (load average at the start; other work on the machine skews every figure)\n\n", benchkit.LoadAverage())
 
 	file := filepath.Join(tmp, "model.bin")
-	regs := []*registry{ballast, distribution}
-	got := map[*registry]*figures{ballast: {}, distribution: {}}
+	regs := []*registry{ballast, distribution, null}
+	got := map[*registry]*figures{ballast: {}, distribution: {}, null: {}}
 	for i := range runs {
-		if err := writeRandom(ctx, file, size); err != nil {
+		digest, err := writeRandom(ctx, file, size)
+		if err != nil {
 			return err
 		}
-		order := slices.Clone(regs)
-		if i%2 == 1 {
-			slices.Reverse(order)
-		}
+		null.null.AddFile(digest, file, size)
+		// Each run starts with the next server, so none always goes first.
+		k := i % len(regs)
+		order := append(slices.Clone(regs[k:]), regs[:k]...)
 		for _, r := range order {
 			push, pull, err := pushPull(ctx, oras, r, fmt.Sprintf("bench/run%d", i+1), file, size, tmp)
 			if err != nil {
@@ -104,14 +112,19 @@ func run(ctx context.Context, out io.Writer, size int64, runs int) error {
 		}
 	}
 
-	b, d := got[ballast], got[distribution]
+	b, d, n := got[ballast], got[distribution], got[null]
 	pushRatio := slices.Max(b.push) / slices.Max(d.push)
 	pullRatio := slices.Max(b.pull) / slices.Max(d.pull)
-	fmt.Fprintf(out, "\n%-22s %10s   %10s\n", fmt.Sprintf("best of %d", runs), "push MiB/s", "pull MiB/s")
-	fmt.Fprintf(out, "  %-20s %10.1f   %10.1f\n", "ballast", slices.Max(b.push), slices.Max(b.pull))
-	fmt.Fprintf(out, "  %-20s %10.1f   %10.1f\n", "distribution", slices.Max(d.push), slices.Max(d.pull))
-	fmt.Fprintf(out, "  %-20s %10.2f   %10.2f   (target >= %.1f: push %s, pull %s)\n",
+	fmt.Fprintf(out, "\n%-30s %10s   %10s\n", fmt.Sprintf("best of %d", runs), "push MiB/s", "pull MiB/s")
+	fmt.Fprintf(out, "  %-28s %10.1f   %10.1f\n", "ballast", slices.Max(b.push), slices.Max(b.pull))
+	fmt.Fprintf(out, "  %-28s %10.1f   %10.1f\n", "distribution", slices.Max(d.push), slices.Max(d.pull))
+	fmt.Fprintf(out, "  %-28s %10.1f   %10.1f\n", "null server (client limit)", slices.Max(n.push), slices.Max(n.pull))
+	fmt.Fprintf(out, "  %-28s %10.2f   %10.2f   (target >= %.1f: push %s, pull %s)\n",
 		"ballast/distribution", pushRatio, pullRatio, targetRatio, verdict(pushRatio), verdict(pullRatio))
+	fmt.Fprintf(out, "  %-28s %10.2f   %10.2f   (ballast as a fraction of the ceiling)\n",
+		"ballast/null server", slices.Max(b.push)/slices.Max(n.push), slices.Max(b.pull)/slices.Max(n.pull))
+	fmt.Fprintf(out, "  %-28s %10.2f   %10.2f   (the most any server could reach over distribution)\n",
+		"null server/distribution", slices.Max(n.push)/slices.Max(d.push), slices.Max(n.pull)/slices.Max(d.pull))
 	fmt.Fprintf(out, "load average at the end: %s\n", benchkit.LoadAverage())
 	return nil
 }

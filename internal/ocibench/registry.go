@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	crand "crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -25,6 +27,8 @@ type registry struct {
 	password string
 	env      []string // oras's environment: a credential store of its own
 	log      string   // the server's output
+
+	null *benchkit.NullServer // the in-process null server, or nil
 
 	cmd    *exec.Cmd
 	exited chan struct{} // closed once cmd has exited
@@ -128,11 +132,27 @@ func startDistribution(ctx context.Context, bin, tmp string) (*registry, error) 
 	return r, nil
 }
 
+// startNull starts the null server (benchkit.NullServer) in this process:
+// the least work a registry can do, so oras against it shows the client's
+// own limit.
+func startNull(tmp string) (*registry, error) {
+	s, err := benchkit.StartNullServer()
+	if err != nil {
+		return nil, err
+	}
+	return &registry{name: "null server", addr: s.Addr, env: orasEnv(tmp), null: s}, nil
+}
+
+// orasEnv is the environment oras runs in: a HOME, and so a credential
+// store, of its own below tmp.
+func orasEnv(tmp string) []string {
+	home := filepath.Join(tmp, "oras-home")
+	return append(benchkit.Environ("HOME=", "DOCKER_CONFIG="), "HOME="+home, "DOCKER_CONFIG="+filepath.Join(home, ".docker"))
+}
+
 // start starts cmd with its output going to a log file in tmp.
 func start(ctx context.Context, name, addr string, cmd *exec.Cmd, tmp string) (*registry, error) {
-	r := &registry{name: name, addr: addr, log: filepath.Join(tmp, name+".log"), exited: make(chan struct{})}
-	home := filepath.Join(tmp, "oras-home")
-	r.env = append(benchkit.Environ("HOME=", "DOCKER_CONFIG="), "HOME="+home, "DOCKER_CONFIG="+filepath.Join(home, ".docker"))
+	r := &registry{name: name, addr: addr, log: filepath.Join(tmp, name+".log"), env: orasEnv(tmp), exited: make(chan struct{})}
 	logf, err := os.Create(r.log)
 	if err != nil {
 		return nil, err
@@ -182,8 +202,12 @@ func (r *registry) waitFor(url, token string) error {
 }
 
 // stop asks the server to shut down (SIGTERM) and kills it if it has not
-// exited 30 s later.
+// exited 30 s later; the null server it just closes.
 func (r *registry) stop() {
+	if r.null != nil {
+		r.null.Close()
+		return
+	}
 	select {
 	case <-r.exited:
 		return
@@ -220,27 +244,29 @@ func command(ctx context.Context, name string, args ...string) *exec.Cmd {
 }
 
 // writeRandom writes size incompressible bytes (ChaCha8 under a fresh
-// seed) to path.
-func writeRandom(ctx context.Context, path string, size int64) error {
+// seed) to path and returns their digest, "sha256:<hex>".
+func writeRandom(ctx context.Context, path string, size int64) (string, error) {
 	var seed [32]byte
 	crand.Read(seed[:])
 	f, err := os.Create(path)
 	if err != nil {
-		return err
+		return "", err
 	}
 	src := rand.NewChaCha8(seed)
+	h := sha256.New()
 	buf := make([]byte, 4*mib)
 	for left := size; left > 0; left -= int64(len(buf)) {
 		if err := ctx.Err(); err != nil {
 			f.Close()
-			return err
+			return "", err
 		}
 		n := min(left, int64(len(buf)))
 		src.Read(buf[:n])
+		h.Write(buf[:n])
 		if _, err := f.Write(buf[:n]); err != nil {
 			f.Close()
-			return err
+			return "", err
 		}
 	}
-	return errors.Join(f.Sync(), f.Close())
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), errors.Join(f.Sync(), f.Close())
 }

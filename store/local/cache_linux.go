@@ -1,10 +1,39 @@
 package local
 
 import (
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
+
+// writebackEvery is how many bytes of a temp file may be dirty before
+// their writeback to disk is started.
+const writebackEvery = 8 << 20
+
+// writebackWriter writes to f and starts the writeback of every
+// writebackEvery bytes as soon as they are written (sync_file_range, which
+// does not wait). The disk then works while the pack is still being
+// filled, and the fsync that ends a Put waits for the last few MiB rather
+// than for the whole pack. Errors of the advice are ignored: the fsync
+// reports any that matter.
+type writebackWriter struct {
+	f       *os.File
+	started int64 // bytes whose writeback was started
+	written int64
+}
+
+func newFileWriter(f *os.File) io.Writer { return &writebackWriter{f: f} }
+
+func (w *writebackWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.written += int64(n)
+	if w.written-w.started >= writebackEvery {
+		_ = unix.SyncFileRange(int(w.f.Fd()), w.started, w.written-w.started, unix.SYNC_FILE_RANGE_WRITE)
+		w.started = w.written
+	}
+	return n, err
+}
 
 // dropCache tells the kernel that the synced bytes of f need not stay in
 // the page cache. Packs are written once and read far less often than they

@@ -48,7 +48,7 @@ func (b *Backend) writeTemp(ctx context.Context, r io.Reader) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	err = copyCtx(ctx, f, r)
+	err = copyCtx(ctx, newFileWriter(f), r)
 	if err == nil {
 		err = f.Sync()
 	}

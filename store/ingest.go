@@ -101,7 +101,6 @@ type chunkWorker struct {
 	failed chan struct{} // closed when the worker stops on an error
 	done   chan struct{}
 	pw     *packWriter
-	gate   compressionGate
 	seen   map[chunkID]struct{}
 	rec    recipe
 	err    error
@@ -156,55 +155,35 @@ func (w *chunkWorker) add(c []byte) error {
 	return nil
 }
 
-// store compresses c when the gate says it is worth trying and the result
-// saves at least 1/32 of its size, and appends it to the current pack.
+// store compresses c when that saves at least 1/32 of its size, and
+// appends it to the current pack. A chunk whose first probeSize bytes do
+// not compress is stored raw without compressing the rest.
 func (w *chunkWorker) store(id chunkID, c []byte) (chunkLoc, error) {
-	if !w.gate.try() {
-		return w.pw.add(id, codecRaw, c, len(c))
-	}
 	bp := w.s.bufs.Get().(*[]byte)
 	defer w.s.bufs.Put(bp)
+	if len(c) >= 2*probeSize {
+		z := w.s.enc.EncodeAll(c[:probeSize], (*bp)[:0])
+		*bp = z[:0]
+		if !pays(len(z), probeSize) {
+			return w.pw.add(id, codecRaw, c, len(c))
+		}
+	}
 	z := w.s.enc.EncodeAll(c, (*bp)[:0])
 	*bp = z[:0]
-	paid := len(z) < len(c)-len(c)/32
-	w.gate.record(paid)
-	if paid {
+	if pays(len(z), len(c)) {
 		return w.pw.add(id, codecZstd, z, len(c))
 	}
 	return w.pw.add(id, codecRaw, c, len(c))
 }
 
-// compressionGate skips compression attempts on data that keeps proving
-// incompressible (random or already compressed bytes), where zstd would
-// cost CPU for nothing: after gateMisses chunks in a row that did not
-// compress, only one chunk in gateSample is tried, and any chunk that does
-// compress resumes trying every chunk.
-type compressionGate struct {
-	misses  int
-	skipped int
-}
+// probeSize is how much of a large chunk is compressed first, to learn
+// cheaply whether the whole chunk is worth compressing: on incompressible
+// data (random bytes, most quantized weights, already compressed files) a
+// failed attempt costs a sixteenth of a full one, cheap enough to make on
+// every chunk, so a compressible stretch after an incompressible one is
+// never missed.
+const probeSize = 64 << 10
 
-const (
-	gateMisses = 4
-	gateSample = 16
-)
-
-func (g *compressionGate) try() bool {
-	if g.misses < gateMisses {
-		return true
-	}
-	g.skipped++
-	if g.skipped >= gateSample {
-		g.skipped = 0
-		return true
-	}
-	return false
-}
-
-func (g *compressionGate) record(paid bool) {
-	if paid {
-		g.misses = 0
-		return
-	}
-	g.misses++
-}
+// pays reports whether compressing size bytes to z bytes saves at least
+// 1/32 of them, the least saving worth a decompression on every read.
+func pays(z, size int) bool { return z < size-size/32 }

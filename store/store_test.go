@@ -310,6 +310,29 @@ func TestCompressibleDataIsCompressed(t *testing.T) {
 	}
 }
 
+// TestMixedDataCompressesWhereItPays alternates random and repetitive
+// stretches: the random ones must cost no more than their size, and the
+// repetitive ones must still be compressed after the random ones taught
+// the store to stop trying.
+func TestMixedDataCompressesWhereItPays(t *testing.T) {
+	f := newFixture(t, nil)
+	text := bytes.Repeat([]byte("layer norm epsilon 1e-5; "), (1<<20)/25)
+	var b []byte
+	for i := range 3 {
+		b = append(b, randomBytes(uint64(40+i), 1<<20)...)
+		b = append(b, text...)
+	}
+	f.put(t, "ml/x", b)
+	_, size := f.backendBytes(t)
+	if randomPart := int64(3 << 20); size < randomPart || size > randomPart+randomPart/4 {
+		t.Fatalf("%d bytes stored for 3 MiB of random and 3 MiB of repetitive data", size)
+	}
+	got, err := f.read(t, "ml/x", sha(b), 0, -1)
+	if err != nil || !bytes.Equal(got, b) {
+		t.Fatalf("read: %v", err)
+	}
+}
+
 func TestSHA512(t *testing.T) {
 	f := newFixture(t, nil)
 	b := randomBytes(11, 200<<10)

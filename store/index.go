@@ -18,8 +18,23 @@ func (s *Store) blobExists(ctx context.Context, d digest.Digest) (bool, error) {
 	return s.exists(ctx, `SELECT 1 FROM blobs WHERE digest = ?`, d.String())
 }
 
+// chunkExists reports whether the chunk id is stored.
+//
+// It runs once per new chunk of every upload, so it uses a statement
+// prepared once, and a context without cancellation: with a cancellable
+// one, database/sql and the SQLite driver start two goroutines per query
+// to watch it, which cost more than the lookup. A cancelled upload stops
+// at its next chunk anyway.
 func (s *Store) chunkExists(ctx context.Context, id chunkID) (bool, error) {
-	return s.exists(ctx, `SELECT 1 FROM chunks WHERE id = ?`, id[:])
+	var one int
+	err := s.chunkExistsStmt.QueryRowContext(context.WithoutCancel(ctx), id[:]).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store index: %w", err)
+	}
+	return true, nil
 }
 
 // RepoExists reports whether anything was ever pushed to repo.

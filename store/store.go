@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -72,6 +74,8 @@ type Store struct {
 	enc *zstd.Encoder
 	dec *zstd.Decoder
 
+	chunkExistsStmt *sql.Stmt // SELECT 1 FROM chunks WHERE id = ?
+
 	digestLocks keyedMutex // serialises Puts of the same digest
 	inflight    packSet    // packs written but not yet committed
 	bufs        sync.Pool  // chunk-sized scratch buffers
@@ -102,7 +106,13 @@ func New(backend Backend, database *db.DB, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{backend: backend, db: database, opts: opts, log: opts.Logger, enc: enc, dec: dec}
+	stmt, err := database.PrepareContext(context.Background(), `SELECT 1 FROM chunks WHERE id = ?`)
+	if err != nil {
+		enc.Close()
+		dec.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s := &Store{backend: backend, db: database, opts: opts, log: opts.Logger, enc: enc, dec: dec, chunkExistsStmt: stmt}
 	s.bufs.New = func() any { b := make([]byte, 0, opts.Chunking.Max); return &b }
 	s.blocks.New = func() any { return &block{buf: make([]byte, blockSize(opts.Chunking)), pool: &s.blocks} }
 	s.chunkBufs.New = func() any { return &chunkBuf{pool: &s.chunkBufs} }
@@ -113,7 +123,7 @@ func New(backend Backend, database *db.DB, opts Options) (*Store, error) {
 // backend or the database, which the caller owns.
 func (s *Store) Close() error {
 	s.dec.Close()
-	return s.enc.Close()
+	return errors.Join(s.chunkExistsStmt.Close(), s.enc.Close())
 }
 
 // CheckSpace returns ErrNoSpace if the backend reports less than n bytes

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"time"
 )
 
@@ -63,7 +62,7 @@ type packWriter struct {
 
 type openPack struct {
 	name    string
-	pw      *io.PipeWriter
+	pipe    *packPipe
 	done    chan error
 	size    int64
 	entries []byte
@@ -80,7 +79,7 @@ func (w *packWriter) add(id chunkID, codec uint8, payload []byte, size int) (chu
 	}
 	p := w.cur
 	loc := chunkLoc{id: id, pack: p.name, offset: p.size, stored: len(payload), size: size, codec: codec}
-	if _, err := p.pw.Write(payload); err != nil {
+	if _, err := p.pipe.Write(payload); err != nil {
 		return chunkLoc{}, fmt.Errorf("write pack %s: %w", p.name, err)
 	}
 	p.size += int64(len(payload))
@@ -100,12 +99,11 @@ func (w *packWriter) add(id chunkID, codec uint8, payload []byte, size int) (chu
 
 func (w *packWriter) open() *openPack {
 	name := newPackName()
-	pr, pw := io.Pipe()
-	p := &openPack{name: name, pw: pw, done: make(chan error, 1)}
+	p := &openPack{name: name, pipe: newPackPipe(), done: make(chan error, 1)}
 	w.s.inflight.add(name)
 	go func() {
-		err := w.s.backend.Put(w.ctx, name, pr)
-		pr.CloseWithError(err) // unblock the writer if Put gave up early
+		err := w.s.backend.Put(w.ctx, name, p.pipe)
+		p.pipe.closeRead(err) // unblock the writer if Put gave up early
 		p.done <- err
 	}()
 	return p
@@ -120,11 +118,12 @@ func (w *packWriter) closeCurrent() error {
 	trailer = binary.LittleEndian.AppendUint32(trailer, uint32(len(p.entries)/packEntrySize))
 	trailer = append(trailer, packMagic...)
 	w.closing = append(w.closing, p)
-	if _, err := p.pw.Write(trailer); err != nil {
+	if _, err := p.pipe.Write(trailer); err != nil {
 		return fmt.Errorf("write pack %s: %w", p.name, err)
 	}
 	p.size += int64(len(trailer))
-	return p.pw.Close()
+	p.pipe.closeWrite(nil)
+	return nil
 }
 
 // finish closes the open pack and waits until every pack is durable.
@@ -147,7 +146,7 @@ func (w *packWriter) finish() ([]packInfo, error) {
 // reaper would remove them later anyway; deleting now frees space sooner.
 func (w *packWriter) abort(cause error) {
 	if w.cur != nil {
-		w.cur.pw.CloseWithError(cause)
+		w.cur.pipe.closeWrite(cause)
 		w.closing = append(w.closing, w.cur)
 		w.cur = nil
 	}

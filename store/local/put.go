@@ -73,9 +73,15 @@ func (b *Backend) publish(tmp, p string) error {
 	return syncDir(dir)
 }
 
-// copyCtx copies r to w through a pooled buffer, checking ctx before each
-// read so that a cancelled Put stops within one buffer.
+// copyCtx copies r to w, checking ctx before each write or read so that a
+// cancelled Put stops within one buffer. A reader that implements
+// io.WriterTo (the store's pack pipe does) writes its own bytes, with no
+// copy through a buffer here; any other is read through a pooled buffer.
 func copyCtx(ctx context.Context, w io.Writer, r io.Reader) error {
+	if wt, ok := r.(io.WriterTo); ok {
+		_, err := wt.WriteTo(ctxWriter{ctx, w})
+		return err
+	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
@@ -100,6 +106,19 @@ func copyCtx(ctx context.Context, w io.Writer, r io.Reader) error {
 			return rerr
 		}
 	}
+}
+
+// ctxWriter fails its writes once ctx is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }
 
 // mkdirs creates dir and its missing parents, syncing the parent of each

@@ -43,6 +43,23 @@ func (e *errAfter) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// failingWriterTo writes n zero bytes through WriteTo, then fails: a
+// reader like the store's pack pipe, which Put copies with WriteTo.
+type failingWriterTo struct {
+	n   int
+	err error
+}
+
+func (f failingWriterTo) Read([]byte) (int, error) { return 0, errors.New("Read called, want WriteTo") }
+
+func (f failingWriterTo) WriteTo(w io.Writer) (int64, error) {
+	n, err := w.Write(make([]byte, f.n))
+	if err != nil {
+		return int64(n), err
+	}
+	return int64(n), f.err
+}
+
 func TestFailedPutRemovesTemp(t *testing.T) {
 	dir := t.TempDir()
 	b := newBackend(t, dir)
@@ -58,6 +75,7 @@ func TestFailedPutRemovesTemp(t *testing.T) {
 		{"reader", ctx, &errAfter{3 << 20, io.ErrUnexpectedEOF}, io.ErrUnexpectedEOF},
 		{"cancelled", cancelled, bytes.NewReader(make([]byte, 1<<20)), context.Canceled},
 		{"nospace", ctx, &errAfter{2 << 20, syscall.ENOSPC}, store.ErrNoSpace},
+		{"writerto", ctx, failingWriterTo{1 << 20, io.ErrUnexpectedEOF}, io.ErrUnexpectedEOF},
 	}
 	for _, f := range fails {
 		if err := b.Put(f.ctx, "obj", f.r); !errors.Is(err, f.want) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -20,8 +21,21 @@ import (
 )
 
 // chunkAverages are the average chunk sizes compared; Min is Avg/4 and Max
-// is Avg*4 for each.
+// is Avg*4 for each. The store's default is measured too, after them, if it
+// is not one of these.
 var chunkAverages = []int{64 << 10, 128 << 10, 256 << 10, 512 << 10, 1 << 20}
+
+// chunkConfigs returns the configurations the chunksize section measures.
+func chunkConfigs() []chunker.Options {
+	var configs []chunker.Options
+	for _, avg := range chunkAverages {
+		configs = append(configs, chunker.Options{Min: avg / 4, Avg: avg, Max: avg * 4})
+	}
+	if def := store.DefaultChunking(); !slices.Contains(configs, def) {
+		configs = append(configs, def)
+	}
+	return configs
+}
 
 // chunkRandomSize is how much random data each configuration ingests.
 const chunkRandomSize = 512 << 20
@@ -60,13 +74,13 @@ func (b *bench) chunksize() error {
 	}
 	pairs := [][]*dataFile{models.files, bf[:]}
 
-	results := make([]chunkResult, len(chunkAverages))
+	configs := chunkConfigs()
+	results := make([]chunkResult, len(configs))
 	for round := range chunkRounds {
 		if round > 0 {
 			pairs = nil // stored sizes do not vary: measured in round 0 only
 		}
-		for i, avg := range chunkAverages {
-			opts := chunker.Options{Min: avg / 4, Avg: avg, Max: avg * 4}
+		for i, opts := range configs {
 			r, err := b.measureChunking(opts, data, d, pairs)
 			if err != nil {
 				return fmt.Errorf("chunking %+v: %w", opts, err)

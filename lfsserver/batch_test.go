@@ -299,6 +299,7 @@ func TestStatusTable(t *testing.T) {
 		store.ErrInvalidDigest:  422,
 		store.ErrInvalidRange:   416,
 		store.ErrNoSpace:        507,
+		store.ErrRetry:          503,
 		store.ErrCorrupt:        500,
 		errMalformedRange:       416,
 		&conflictError{}:        409,

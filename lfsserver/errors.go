@@ -52,6 +52,7 @@ var statusTable = []struct {
 	{store.ErrDigestMismatch, http.StatusUnprocessableEntity},
 	{store.ErrSizeMismatch, http.StatusUnprocessableEntity},
 	{store.ErrNoSpace, http.StatusInsufficientStorage},
+	{store.ErrRetry, http.StatusServiceUnavailable},
 }
 
 // statusOf returns the HTTP status for err.
@@ -106,6 +107,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, req *request, err 
 	if status == http.StatusUnauthorized {
 		w.Header().Set("LFS-Authenticate", authChallenge)
 		w.Header().Set("WWW-Authenticate", authChallenge)
+	}
+	if errors.Is(err, store.ErrRetry) {
+		w.Header().Set("Retry-After", "1") // git-lfs retries a 503 that says when
 	}
 	if c, ok := errors.AsType[*conflictError](err); ok {
 		body.Lock = &c.lock

@@ -74,6 +74,7 @@ func classify(err error) *Error {
 		{store.ErrUploadOffset, http.StatusRequestedRangeNotSatisfiable, CodeBlobUploadInvalid},
 		{store.ErrInvalidRange, http.StatusRequestedRangeNotSatisfiable, CodeRangeInvalid},
 		{store.ErrNoSpace, http.StatusInsufficientStorage, CodeUnsupported},
+		{store.ErrRetry, http.StatusServiceUnavailable, CodeBlobUploadInvalid},
 		{name.ErrInvalidRepo, http.StatusBadRequest, CodeNameInvalid},
 		{auth.ErrNoCredentials, http.StatusUnauthorized, CodeUnauthorized},
 		{auth.ErrInvalidToken, http.StatusUnauthorized, CodeUnauthorized},
@@ -105,6 +106,9 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if e.Status == http.StatusUnauthorized {
 		s.challenge(w, r, e.Scope)
+	}
+	if e.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.Status)

@@ -19,4 +19,8 @@ var (
 	ErrCorrupt = errors.New("stored data is corrupt")
 	// ErrNoSpace: the backend has no room for the data.
 	ErrNoSpace = errors.New("no space left in storage backend")
+	// ErrRetry: a Put lost a race with garbage collection, which deleted a
+	// blob or chunk the Put had found present; nothing was recorded, and
+	// the same Put tried again stores the bytes anew.
+	ErrRetry = errors.New("stored data changed during the upload; retry")
 )

@@ -95,10 +95,14 @@ func (s *Store) link(ctx context.Context, repo string, d digest.Digest) error {
 		return err
 	}
 	defer tx.Rollback()
-	if err := insertLink(ctx, tx, repo, d, time.Now().Unix()); err != nil {
-		return err
+	err = insertLink(ctx, tx, repo, d, time.Now().Unix())
+	if err == nil {
+		err = tx.Commit()
 	}
-	if err := tx.Commit(); err != nil {
+	if err != nil {
+		if exists, xerr := s.blobExists(ctx, d); xerr == nil && !exists {
+			return fmt.Errorf("%w: %s was deleted by garbage collection", ErrNotFound, d)
+		}
 		return err
 	}
 	s.notifyLinked(repo, d)
@@ -145,17 +149,40 @@ func (s *Store) commit(ctx context.Context, repo string, info BlobInfo, rec reci
 		`INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?)`, info.Digest.String(), info.Size, now); err != nil {
 		return fmt.Errorf("store index: blob: %w", err)
 	}
-	if err := insertRecipe(ctx, tx, info.Digest, rec); err != nil {
-		return err
+	err = insertRecipe(ctx, tx, info.Digest, rec)
+	if err == nil {
+		err = insertLink(ctx, tx, repo, info.Digest, now)
 	}
-	if err := insertLink(ctx, tx, repo, info.Digest, now); err != nil {
-		return err
+	if err == nil {
+		err = tx.Commit()
 	}
-	if err := tx.Commit(); err != nil {
+	if err != nil {
+		if id, gone := s.missingChunk(ctx, rec); gone {
+			return fmt.Errorf("%w: chunk %x was deleted by garbage collection", ErrRetry, id[:8])
+		}
 		return err
 	}
 	s.notifyLinked(repo, info.Digest)
 	return nil
+}
+
+// missingChunk returns a chunk of rec's recipe that is not stored, if any:
+// one a concurrent GC deleted after ingest found it present.
+func (s *Store) missingChunk(ctx context.Context, rec recipe) (chunkID, bool) {
+	added := make(map[chunkID]bool, len(rec.added))
+	for _, c := range rec.added {
+		added[c.id] = true
+	}
+	for _, id := range rec.ids {
+		if added[id] {
+			continue
+		}
+		if ok, err := s.chunkExists(ctx, id); err == nil && !ok {
+			return id, true
+		}
+		added[id] = true // checked
+	}
+	return chunkID{}, false
 }
 
 func insertChunks(ctx context.Context, tx *sql.Tx, locs []chunkLoc) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "crypto/sha256" // registers sha256 for go-digest
 	_ "crypto/sha512" // registers sha512 for go-digest
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -36,7 +37,12 @@ func (s *Store) Put(ctx context.Context, repo string, d digest.Digest, size int6
 		if err := s.verifyOnly(d, size, r); err != nil {
 			return BlobInfo{}, err
 		}
-		return info, s.link(ctx, repo, d)
+		if err := s.link(ctx, repo, d); errors.Is(err, ErrNotFound) {
+			return BlobInfo{}, fmt.Errorf("%w: %w", ErrRetry, err)
+		} else if err != nil {
+			return BlobInfo{}, err
+		}
+		return info, nil
 	}
 	rec, err := s.ingest(ctx, d, size, r)
 	if err != nil {

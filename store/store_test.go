@@ -31,6 +31,12 @@ type fixture struct {
 
 func newFixture(t *testing.T, backend store.Backend) *fixture {
 	t.Helper()
+	return newFixtureOpts(t, backend, store.Options{Chunking: testChunking, PackSize: 1 << 20})
+}
+
+// newFixtureOpts is newFixture with the store's options given.
+func newFixtureOpts(t *testing.T, backend store.Backend, opts store.Options) *fixture {
+	t.Helper()
 	dir := t.TempDir()
 	d, err := db.OpenSQLite(context.Background(), filepath.Join(dir, "meta.db"))
 	if err != nil {
@@ -43,7 +49,7 @@ func newFixture(t *testing.T, backend store.Backend) *fixture {
 			t.Fatal(err)
 		}
 	}
-	st, err := store.New(backend, d, store.Options{Chunking: testChunking, PackSize: 1 << 20})
+	st, err := store.New(backend, d, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

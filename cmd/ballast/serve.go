@@ -233,8 +233,8 @@ func listenAndServe(ctx context.Context, c config.Serve, h http.Handler, log *sl
 	return nil
 }
 
-// reapLoop removes leftovers of failed or crashed uploads at start and then
-// every interval.
+// reapLoop removes leftovers of failed or crashed uploads, and data that
+// nothing references any more (store.GC), at start and then every interval.
 func reapLoop(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -243,6 +243,12 @@ func reapLoop(ctx context.Context, st *store.Store, every time.Duration, log *sl
 			log.Warn("reaping orphan packs", "err", err)
 		} else if n > 0 {
 			log.Info("reaped orphan packs", "count", n)
+		}
+		if gc, err := st.GC(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("garbage collection", "err", err)
+		} else if gc.Blobs+gc.Chunks+gc.Packs > 0 {
+			log.Info("garbage collection", "blobs", gc.Blobs, "chunks", gc.Chunks,
+				"packs", gc.Packs, "freed_bytes", gc.Freed, "dead_bytes_left", gc.Dead)
 		}
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,33 @@
+package oci
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/ballastml/ballast/store"
+)
+
+// TestClassifyStoreErrors checks the status and spec code each store error
+// is answered with, wrapped as the store wraps them.
+func TestClassifyStoreErrors(t *testing.T) {
+	for err, want := range map[error]struct {
+		status int
+		code   Code
+	}{
+		store.ErrNotFound:       {http.StatusNotFound, CodeBlobUnknown},
+		store.ErrDigestMismatch: {http.StatusBadRequest, CodeDigestInvalid},
+		store.ErrSizeMismatch:   {http.StatusBadRequest, CodeSizeInvalid},
+		store.ErrNoSpace:        {http.StatusInsufficientStorage, CodeUnsupported},
+		store.ErrRetry:          {http.StatusServiceUnavailable, CodeBlobUploadInvalid},
+	} {
+		e := classify(fmt.Errorf("put: %w", err))
+		if e == nil || e.Status != want.status || e.Code != want.code {
+			t.Errorf("classify(%v) = %+v, want %d %s", err, e, want.status, want.code)
+		}
+	}
+	if e := classify(errors.New("disk on fire")); e != nil {
+		t.Errorf("an unknown error classified as %+v, want nil (a 500)", e)
+	}
+}

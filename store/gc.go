@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// GCStats says what one GC pass did.
+type GCStats struct {
+	Noted  int   // blobs newly found linked to no repository
+	Blobs  int   // blobs deleted, with their recipes
+	Chunks int   // chunk records deleted
+	Packs  int   // pack objects deleted
+	Freed  int64 // bytes of the packs deleted
+	// Dead is the size of the unreferenced chunks left in packs that still
+	// hold live ones: what repacking would free, once there is repacking.
+	Dead int64
+}
+
+// GC deletes what nothing references any more, never anything younger
+// than GCGrace:
+//
+//  1. blobs linked to no repository are noted; those noted at least
+//     GCGrace ago and still unlinked are deleted with their recipes;
+//  2. chunks no recipe uses, in packs written at least GCGrace ago, are
+//     forgotten;
+//  3. packs left with no chunk are deleted from the backend.
+//
+// Each deletion re-checks its condition in the statement that deletes, so
+// a concurrent push cannot lose data: a Put that had found a chunk or a
+// blob present and meanwhile lost it fails its commit on the foreign key
+// instead of recording a recipe that points nowhere. A pack that still
+// holds a live chunk is kept whole; Dead reports the space that repacking
+// would win back.
+func (s *Store) GC(ctx context.Context) (GCStats, error) {
+	var st GCStats
+	now := time.Now()
+	cutoff := now.Add(-s.opts.GCGrace).Unix()
+	var err error
+	if st.Noted, err = s.noteUnlinked(ctx, now.Unix()); err != nil {
+		return st, err
+	}
+	if st.Blobs, err = s.deleteUnlinkedBlobs(ctx, cutoff); err != nil {
+		return st, err
+	}
+	if st.Chunks, err = s.execCount(ctx, "gc: chunks",
+		`DELETE FROM chunks WHERE
+		   NOT EXISTS (SELECT 1 FROM blob_chunks bc WHERE bc.chunk = chunks.id)
+		   AND pack IN (SELECT name FROM packs WHERE created_at <= ?)`, cutoff); err != nil {
+		return st, err
+	}
+	if st.Packs, st.Freed, err = s.deleteEmptyPacks(ctx, cutoff); err != nil {
+		return st, err
+	}
+	err = s.db.QueryRowContext(ctx,
+		`SELECT COALESCE(SUM(c.stored_size), 0) FROM chunks c WHERE
+		   NOT EXISTS (SELECT 1 FROM blob_chunks bc WHERE bc.chunk = c.id)`).Scan(&st.Dead)
+	if err != nil {
+		return st, fmt.Errorf("store index: gc: dead bytes: %w", err)
+	}
+	return st, nil
+}
+
+// noteUnlinked records when each blob linked to no repository was first
+// seen so, and forgets blobs linked again since.
+func (s *Store) noteUnlinked(ctx context.Context, now int64) (int, error) {
+	if _, err := s.execCount(ctx, "gc: relinked",
+		`DELETE FROM gc_unlinked WHERE EXISTS (SELECT 1 FROM links l WHERE l.digest = gc_unlinked.digest)`); err != nil {
+		return 0, err
+	}
+	return s.execCount(ctx, "gc: note unlinked",
+		`INSERT INTO gc_unlinked (digest, noted_at)
+		 SELECT b.digest, ? FROM blobs b
+		 WHERE NOT EXISTS (SELECT 1 FROM links l WHERE l.digest = b.digest)
+		 ON CONFLICT DO NOTHING`, now)
+}
+
+// deleteUnlinkedBlobs deletes the blobs noted at or before cutoff that are
+// still linked nowhere, one transaction each.
+func (s *Store) deleteUnlinkedBlobs(ctx context.Context, cutoff int64) (int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT digest FROM gc_unlinked WHERE noted_at <= ?`, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("store index: gc: unlinked blobs: %w", err)
+	}
+	var doomed []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("store index: gc: unlinked blobs: %w", err)
+		}
+		doomed = append(doomed, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store index: gc: unlinked blobs: %w", err)
+	}
+	n := 0
+	for _, d := range doomed {
+		deleted, err := s.deleteBlob(ctx, d)
+		if err != nil {
+			return n, err
+		}
+		if deleted {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// deleteBlob deletes blob d and its recipe if no repository links it. The
+// first statement takes the database's write lock, so no link can appear
+// between the check and the deletes.
+func (s *Store) deleteBlob(ctx context.Context, d string) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM gc_unlinked WHERE digest = ?`, d)
+	if err == nil {
+		_, err = res.RowsAffected()
+	}
+	if err != nil {
+		return false, fmt.Errorf("store index: gc: %w", err)
+	}
+	var linked bool
+	err = tx.QueryRowContext(ctx, `SELECT 1 FROM links WHERE digest = ? LIMIT 1`, d).Scan(new(int))
+	switch {
+	case err == nil:
+		linked = true
+	case !errors.Is(err, sql.ErrNoRows):
+		return false, fmt.Errorf("store index: gc: %w", err)
+	}
+	if !linked {
+		for _, q := range []string{
+			`DELETE FROM blob_chunks WHERE digest = ?`,
+			`DELETE FROM blobs WHERE digest = ?`,
+			// The publisher's record of image-form tar layers names blobs
+			// by digest; a deleted layer must be built again.
+			`DELETE FROM publish_tar_layers WHERE digest = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, d); err != nil {
+				return false, fmt.Errorf("store index: gc: delete blob %s: %w", d, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("store index: gc: %w", err)
+	}
+	return !linked, nil
+}
+
+// deleteEmptyPacks deletes the packs written at or before cutoff that no
+// chunk uses: the record first, then the object, so that a failure leaves
+// at worst an orphan object, which the reaper removes.
+func (s *Store) deleteEmptyPacks(ctx context.Context, cutoff int64) (int, int64, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT name, size FROM packs p WHERE created_at <= ?
+		   AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.pack = p.name)`, cutoff)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store index: gc: empty packs: %w", err)
+	}
+	type pack struct {
+		name string
+		size int64
+	}
+	var empty []pack
+	for rows.Next() {
+		var p pack
+		if err := rows.Scan(&p.name, &p.size); err != nil {
+			rows.Close()
+			return 0, 0, fmt.Errorf("store index: gc: empty packs: %w", err)
+		}
+		empty = append(empty, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("store index: gc: empty packs: %w", err)
+	}
+	var n int
+	var freed int64
+	for _, p := range empty {
+		gone, err := s.execCount(ctx, "gc: pack",
+			`DELETE FROM packs WHERE name = ? AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.pack = packs.name)`, p.name)
+		if err != nil {
+			return n, freed, err
+		}
+		if gone == 0 {
+			continue // a chunk moved in since the query
+		}
+		if err := s.backend.Delete(ctx, p.name); err != nil && !errors.Is(err, ErrObjectNotExist) {
+			s.log.Warn("gc: delete pack; the reaper will retry", "pack", p.name, "err", err)
+			continue
+		}
+		n++
+		freed += p.size
+	}
+	return n, freed, nil
+}
+
+// execCount runs a statement and returns the rows it affected.
+func (s *Store) execCount(ctx context.Context, what, query string, args ...any) (int, error) {
+	res, err := s.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, fmt.Errorf("store index: %s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store index: %s: %w", what, err)
+	}
+	return int(n), nil
+}

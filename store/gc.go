@@ -20,12 +20,16 @@ type GCStats struct {
 	Dead int64
 }
 
+// DefaultGCGrace is the grace period the server gives GC by default.
+const DefaultGCGrace = time.Hour
+
 // GC deletes what nothing references any more, never anything younger
-// than GCGrace:
+// than grace:
 //
-//  1. blobs linked to no repository are noted; those noted at least
-//     GCGrace ago and still unlinked are deleted with their recipes;
-//  2. chunks no recipe uses, in packs written at least GCGrace ago, are
+//  1. blobs linked to no repository are noted; those noted at least grace
+//     ago and still unlinked are deleted with their recipes (with a grace
+//     of 0, those found unlinked now);
+//  2. chunks no recipe uses, in packs written at least grace ago, are
 //     forgotten;
 //  3. packs left with no chunk are deleted from the backend.
 //
@@ -35,10 +39,13 @@ type GCStats struct {
 // instead of recording a recipe that points nowhere. A pack that still
 // holds a live chunk is kept whole; Dead reports the space that repacking
 // would win back.
-func (s *Store) GC(ctx context.Context) (GCStats, error) {
+func (s *Store) GC(ctx context.Context, grace time.Duration) (GCStats, error) {
 	var st GCStats
+	if grace < 0 {
+		return st, fmt.Errorf("store: gc: negative grace %v", grace)
+	}
 	now := time.Now()
-	cutoff := now.Add(-s.opts.GCGrace).Unix()
+	cutoff := now.Add(-grace).Unix()
 	var err error
 	if st.Noted, err = s.noteUnlinked(ctx, now.Unix()); err != nil {
 		return st, err

@@ -12,16 +12,22 @@ import (
 	"github.com/ballastml/ballast/store"
 )
 
-// newGCFixture is a store whose GC grace is grace. Packs of 256 KiB keep
-// the blobs of these tests in several packs each.
-func newGCFixture(t *testing.T, grace time.Duration) *fixture {
-	t.Helper()
-	return newFixtureOpts(t, nil, store.Options{Chunking: testChunking, PackSize: 256 << 10, GCGrace: grace})
+// gcFixture is a store and the grace its GC passes give. Packs of 256 KiB
+// keep the blobs of these tests in several packs each.
+type gcFixture struct {
+	*fixture
+	grace time.Duration
 }
 
-func (f *fixture) gc(t *testing.T) store.GCStats {
+func newGCFixture(t *testing.T, grace time.Duration) *gcFixture {
 	t.Helper()
-	st, err := f.st.GC(context.Background())
+	f := newFixtureOpts(t, nil, store.Options{Chunking: testChunking, PackSize: 256 << 10})
+	return &gcFixture{f, grace}
+}
+
+func (f *gcFixture) gc(t *testing.T) store.GCStats {
+	t.Helper()
+	st, err := f.st.GC(context.Background(), f.grace)
 	if err != nil {
 		t.Fatalf("GC: %v", err)
 	}
@@ -39,7 +45,7 @@ func (f *fixture) unlink(t *testing.T, repo string, b []byte) {
 // and the grace period has passed, its blob, chunks and packs go, and the
 // backend is left with nothing.
 func TestGCDeletesWhatNothingReferences(t *testing.T) {
-	f := newGCFixture(t, time.Nanosecond)
+	f := newGCFixture(t, 0)
 	b := randomBytes(60, 2<<20)
 	f.put(t, "ml/a", b)
 	f.put(t, "ml/b", b) // same blob, second repository
@@ -73,7 +79,7 @@ func TestGCDeletesWhatNothingReferences(t *testing.T) {
 // TestGCKeepsSharedChunks deletes one of two blobs that share most of
 // their chunks: the other must stay whole and readable.
 func TestGCKeepsSharedChunks(t *testing.T) {
-	f := newGCFixture(t, time.Nanosecond)
+	f := newGCFixture(t, 0)
 	base := randomBytes(61, 3<<20)
 	v1 := append(bytes.Clone(base), randomBytes(62, 200<<10)...)
 	v2 := append(bytes.Clone(base), randomBytes(63, 200<<10)...)
@@ -119,7 +125,7 @@ func TestGCWaitsForGrace(t *testing.T) {
 // happens, every push that succeeded must read back whole: GC may make a
 // racing push fail, never lose its data.
 func TestGCRacesPushes(t *testing.T) {
-	f := newGCFixture(t, time.Nanosecond)
+	f := newGCFixture(t, 0)
 	base := randomBytes(65, 1<<20)
 	versions := make([][]byte, 6)
 	for i := range versions {
@@ -136,7 +142,7 @@ func TestGCRacesPushes(t *testing.T) {
 				return
 			default:
 			}
-			if _, err := f.st.GC(ctx); err != nil {
+			if _, err := f.st.GC(ctx, f.grace); err != nil {
 				gcErr = err
 				return
 			}
@@ -258,7 +264,7 @@ func TestGCDuringPut(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			f := newGCFixture(t, time.Nanosecond)
+			f := newGCFixture(t, 0)
 			f.put(t, "ml/a", v1)
 			f.unlink(t, "ml/a", v1)
 			r := newPausingReader(c.push, c.pause)

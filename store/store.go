@@ -27,9 +27,6 @@ type Options struct {
 	// UploadMaxAge is how long an upload session may stay untouched before
 	// it is abandoned and reaped.
 	UploadMaxAge time.Duration
-	// GCGrace is how long GC leaves unreferenced data alone: a blob must
-	// have been seen unlinked that long ago, a pack written that long ago.
-	GCGrace time.Duration
 	// Logger receives corruption reports and reaper activity.
 	Logger *slog.Logger
 }
@@ -48,9 +45,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.OrphanAge <= 0 {
 		o.OrphanAge = time.Hour
-	}
-	if o.GCGrace <= 0 {
-		o.GCGrace = time.Hour
 	}
 	if o.UploadMaxAge <= 0 {
 		o.UploadMaxAge = 24 * time.Hour

@@ -22,6 +22,6 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newTokenCmd(), newPinCmd(), newPublishCmd())
-	root.AddCommand(newRepoCmd(), newLogCmd(), newWhichCmd(), newDiffCmd())
+	root.AddCommand(newRepoCmd(), newLogCmd(), newWhichCmd(), newDiffCmd(), newGCCmd())
 	return root
 }

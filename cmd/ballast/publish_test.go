@@ -69,7 +69,7 @@ func newRegistryServer(t *testing.T) *registryServer {
 	cfg := oci.Config{Store: st, Auth: authn, Tokens: regTokens, DB: d, PublicURL: "http://" + srv.Listener.Addr().String(), Logger: log}
 	s.reg = oci.NewRegistry(cfg)
 	srv.Config.Handler = newRouter(routerDeps{
-		admin: adminapi.New(tokens, authn, log),
+		admin: adminapi.New(tokens, authn, gcFunc(st, store.DefaultGCGrace), log),
 		lfs:   lfsserver.New(lfsserver.Config{Store: st, Auth: authn, DB: d, Logger: log}),
 		oci:   s.reg.Handler(),
 		log:   log,

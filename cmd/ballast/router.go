@@ -33,6 +33,7 @@ func newRouter(d routerDeps) http.Handler {
 	}
 	mux.Handle(adminapi.TokensPath, d.admin)
 	mux.Handle(adminapi.TokensPath+"/", d.admin)
+	mux.Handle(adminapi.GCPath, d.admin)
 	mux.Handle("/", d.lfs)
 	if d.oci != nil {
 		mux.Handle(oci.TokenPath, d.oci)

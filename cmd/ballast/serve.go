@@ -39,7 +39,7 @@ func newServeCmd() *cobra.Command {
 
 Settings come from, in increasing precedence: defaults, --config FILE (JSON
 with the keys addr, data, public_url, anonymous_read, log_level, log_format,
-reap_interval, git_poll_interval, debug_addr, allow_sparse_manifests), BALLAST_* environment variables, and flags.
+reap_interval, git_poll_interval, gc_grace, debug_addr, allow_sparse_manifests), BALLAST_* environment variables, and flags.
 
 The first admin token is BALLAST_ADMIN_TOKEN if set; otherwise one is
 generated on first start and printed once.`,
@@ -70,7 +70,8 @@ func bindServeFlags(f *pflag.FlagSet, cfg *config.Serve, configFile *string) {
 	f.BoolVar(&cfg.AllowSparseManifests, "allow-sparse-manifests", false, "accept OCI manifests whose referenced blobs are not all present, for partial multi-platform mirrors (env "+config.Env["allow-sparse-manifests"]+")")
 	f.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go profiling handlers (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (env "+config.Env["debug-addr"]+")")
 	f.DurationVar(&cfg.GitPollInterval.Duration, "git-poll-interval", cfg.GitPollInterval.Duration, "how often connected Git repositories are fetched and indexed (env "+config.Env["git-poll-interval"]+")")
-	f.DurationVar(&cfg.ReapInterval.Duration, "reap-interval", cfg.ReapInterval.Duration, "how often leftovers of failed uploads are reaped (env "+config.Env["reap-interval"]+")")
+	f.DurationVar(&cfg.ReapInterval.Duration, "reap-interval", cfg.ReapInterval.Duration, "how often leftovers of failed uploads are reaped and unreferenced data garbage-collected (env "+config.Env["reap-interval"]+")")
+	f.DurationVar(&cfg.GCGrace.Duration, "gc-grace", cfg.GCGrace.Duration, "how long deleted blobs, and chunks and packs nothing uses, are kept before garbage collection removes them (env "+config.Env["gc-grace"]+")")
 }
 
 // resolveServeConfig layers defaults, config file, environment and the
@@ -94,6 +95,7 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 		"log-format":             func() { c.LogFormat = fromFlags.LogFormat },
 		"reap-interval":          func() { c.ReapInterval = fromFlags.ReapInterval },
 		"git-poll-interval":      func() { c.GitPollInterval = fromFlags.GitPollInterval },
+		"gc-grace":               func() { c.GCGrace = fromFlags.GCGrace },
 		"debug-addr":             func() { c.DebugAddr = fromFlags.DebugAddr },
 		"allow-sparse-manifests": func() { c.AllowSparseManifests = fromFlags.AllowSparseManifests },
 	}
@@ -176,7 +178,7 @@ func serve(ctx context.Context, c config.Serve) error {
 		cancel()
 		loops.Wait()
 	}()
-	loops.Go(func() { reapLoop(ctx, st, c.ReapInterval.Duration, log) })
+	loops.Go(func() { reapLoop(ctx, st, c.ReapInterval.Duration, c.GCGrace.Duration, log) })
 	var git *gitops // set before the server starts; the registry asks it for git-<sha12> tags
 	reg := oci.NewRegistry(oci.Config{
 		Store: st, Auth: authn, Tokens: registryTokens, DB: database, PublicURL: c.PublicURL,
@@ -190,7 +192,7 @@ func serve(ctx context.Context, c config.Serve) error {
 		return err
 	}
 	handler := newRouter(routerDeps{
-		admin: adminapi.New(tokens, authn, log),
+		admin: adminapi.New(tokens, authn, gcFunc(st, c.GCGrace.Duration), log),
 		api:   git.api,
 		lfs: lfsserver.New(lfsserver.Config{
 			Store: st, Auth: authn, DB: database, PublicURL: c.PublicURL, Pulls: pulls, Logger: log,
@@ -235,7 +237,7 @@ func listenAndServe(ctx context.Context, c config.Serve, h http.Handler, log *sl
 
 // reapLoop removes leftovers of failed or crashed uploads, and data that
 // nothing references any more (store.GC), at start and then every interval.
-func reapLoop(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
+func reapLoop(ctx context.Context, st *store.Store, every, grace time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -244,7 +246,7 @@ func reapLoop(ctx context.Context, st *store.Store, every time.Duration, log *sl
 		} else if n > 0 {
 			log.Info("reaped orphan packs", "count", n)
 		}
-		if gc, err := st.GC(ctx); err != nil && ctx.Err() == nil {
+		if gc, err := st.GC(ctx, grace); err != nil && ctx.Err() == nil {
 			log.Warn("garbage collection", "err", err)
 		} else if gc.Blobs+gc.Chunks+gc.Packs > 0 {
 			log.Info("garbage collection", "blobs", gc.Blobs, "chunks", gc.Chunks,

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ballastml/ballast/internal/adminapi"
 	"github.com/ballastml/ballast/internal/auth"
@@ -34,7 +35,14 @@ func tokenServer(t *testing.T) (string, *auth.Tokens, string) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(adminapi.New(tokens, auth.NewAuthenticator(tokens, false), logger))
+	gc := func(_ context.Context, grace *time.Duration) (adminapi.GCResult, error) {
+		g := "1h0m0s"
+		if grace != nil {
+			g = grace.String()
+		}
+		return adminapi.GCResult{Grace: g, Blobs: 2, Chunks: 40, Packs: 1, FreedBytes: 3 << 20, DeadBytes: 5 << 20}, nil
+	}
+	srv := httptest.NewServer(adminapi.New(tokens, auth.NewAuthenticator(tokens, false), gc, logger))
 	t.Cleanup(srv.Close)
 	return srv.URL, tokens, admin
 }

@@ -11,19 +11,23 @@ import (
 type api struct {
 	tokens *auth.Tokens
 	auth   *auth.Authenticator
+	gc     GCFunc
 	log    *slog.Logger
 }
 
 // New returns the admin API handler. It answers requests for TokensPath and
-// the paths below it, so mount it on both:
+// the paths below it, and for GCPath, so mount it on all three:
 //
 //	mux.Handle(adminapi.TokensPath, h)
 //	mux.Handle(adminapi.TokensPath+"/", h)
+//	mux.Handle(adminapi.GCPath, h)
 //
 // Every request needs an identity with IsAdmin; others get 401 or 403.
-func New(t *auth.Tokens, a *auth.Authenticator, logger *slog.Logger) http.Handler {
-	api := &api{tokens: t, auth: a, log: logger}
+func New(t *auth.Tokens, a *auth.Authenticator, gc GCFunc, logger *slog.Logger) http.Handler {
+	api := &api{tokens: t, auth: a, gc: gc, log: logger}
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+GCPath, api.runGC)
+	mux.HandleFunc(GCPath, api.methodNotAllowed("POST"))
 	mux.HandleFunc("POST "+TokensPath, api.createToken)
 	mux.HandleFunc("GET "+TokensPath, api.listTokens)
 	mux.HandleFunc("DELETE "+TokensPath+"/{id}", api.revokeToken)

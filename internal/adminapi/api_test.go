@@ -23,6 +23,7 @@ type fixture struct {
 	srv    *httptest.Server
 	tokens *auth.Tokens
 	admin  string // secret of a "*:admin" token
+	gc     *gcStub
 }
 
 func newFixture(t *testing.T, anonymousRead bool) *fixture {
@@ -38,9 +39,10 @@ func newFixture(t *testing.T, anonymousRead bool) *fixture {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(adminapi.New(tokens, auth.NewAuthenticator(tokens, anonymousRead), logger))
+	gc := &gcStub{}
+	srv := httptest.NewServer(adminapi.New(tokens, auth.NewAuthenticator(tokens, anonymousRead), gc.run, logger))
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, tokens: tokens, admin: admin}
+	return &fixture{srv: srv, tokens: tokens, admin: admin, gc: gc}
 }
 
 // do sends a request with the given secret as Bearer token ("" for none)

@@ -28,6 +28,7 @@ var statuses = []httpx.ErrorStatus{
 	{Err: auth.ErrInvalidUser, Status: http.StatusBadRequest, Code: "invalid_user"},
 	{Err: auth.ErrInvalidScope, Status: http.StatusBadRequest, Code: "invalid_scope"},
 	{Err: auth.ErrInvalidExpiry, Status: http.StatusBadRequest, Code: "invalid_expiry"},
+	{Err: errInvalidGrace, Status: http.StatusBadRequest, Code: "invalid_grace"},
 }
 
 // fail answers the request with err as a JSON error (see httpx.Fail).

@@ -22,7 +22,9 @@ type Serve struct {
 	ReapInterval  Duration `json:"reap_interval"`  // how often leftovers are reaped
 	// GitPollInterval is how often connected Git repositories are fetched.
 	GitPollInterval Duration `json:"git_poll_interval"`
-	DebugAddr       string   `json:"debug_addr"` // if set, serve Go's pprof handlers here
+	// GCGrace is how long garbage collection leaves unreferenced data.
+	GCGrace   Duration `json:"gc_grace"`
+	DebugAddr string   `json:"debug_addr"` // if set, serve Go's pprof handlers here
 	// AllowSparseManifests accepts OCI manifests whose blobs are not all present.
 	AllowSparseManifests bool `json:"allow_sparse_manifests"`
 }
@@ -36,6 +38,7 @@ func Defaults() Serve {
 		LogFormat:       "text",
 		ReapInterval:    Duration{10 * time.Minute},
 		GitPollInterval: Duration{time.Minute},
+		GCGrace:         Duration{time.Hour},
 	}
 }
 
@@ -64,6 +67,7 @@ var Env = map[string]string{
 	"log-format":             "BALLAST_LOG_FORMAT",
 	"reap-interval":          "BALLAST_REAP_INTERVAL",
 	"git-poll-interval":      "BALLAST_GIT_POLL_INTERVAL",
+	"gc-grace":               "BALLAST_GC_GRACE",
 	"debug-addr":             "BALLAST_DEBUG_ADDR",
 	"allow-sparse-manifests": "BALLAST_ALLOW_SPARSE_MANIFESTS",
 }
@@ -89,7 +93,10 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 			*p = b
 		}
 	}
-	durations := map[string]*time.Duration{"reap-interval": &c.ReapInterval.Duration, "git-poll-interval": &c.GitPollInterval.Duration}
+	durations := map[string]*time.Duration{
+		"reap-interval": &c.ReapInterval.Duration, "git-poll-interval": &c.GitPollInterval.Duration,
+		"gc-grace": &c.GCGrace.Duration,
+	}
 	for key, p := range durations {
 		if v := getenv(Env[key]); v != "" {
 			d, err := time.ParseDuration(v)
@@ -125,6 +132,9 @@ func (c *Serve) Validate() error {
 	}
 	if c.ReapInterval.Duration <= 0 || c.GitPollInterval.Duration <= 0 {
 		return fmt.Errorf("reap and git poll intervals must be positive")
+	}
+	if c.GCGrace.Duration < 0 {
+		return fmt.Errorf("gc grace must not be negative")
 	}
 	return nil
 }

@@ -1,0 +1,67 @@
+package adminapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/ballastml/ballast/internal/httpx"
+)
+
+// GCPath runs a garbage collection pass.
+const GCPath = "/api/v1/gc"
+
+// GCRequest is the optional body of POST /api/v1/gc.
+type GCRequest struct {
+	// Grace overrides the server's --gc-grace for this pass, in Go's
+	// duration syntax; "0s" deletes what is unreferenced now.
+	Grace string `json:"grace,omitempty"`
+}
+
+// GCResult is the response: what the pass removed and what it left.
+type GCResult struct {
+	Grace      string `json:"grace"`       // the grace the pass used
+	Noted      int    `json:"noted"`       // blobs newly found linked nowhere
+	Blobs      int    `json:"blobs"`       // blobs deleted
+	Chunks     int    `json:"chunks"`      // chunks forgotten
+	Packs      int    `json:"packs"`       // pack objects deleted
+	FreedBytes int64  `json:"freed_bytes"` // size of those packs
+	// DeadBytes are unreferenced bytes left in packs that also hold live
+	// chunks (kept whole: there is no repacking yet).
+	DeadBytes int64 `json:"dead_bytes"`
+}
+
+// GCFunc runs one pass with the grace given, or the server's when grace
+// is nil.
+type GCFunc func(ctx context.Context, grace *time.Duration) (GCResult, error)
+
+var errInvalidGrace = errors.New("invalid grace")
+
+func (a *api) runGC(w http.ResponseWriter, r *http.Request) {
+	var req GCRequest
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &req); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	var grace *time.Duration
+	if req.Grace != "" {
+		d, err := time.ParseDuration(req.Grace)
+		if err != nil || d < 0 {
+			a.fail(w, r, fmt.Errorf("%w: %q: want a duration of 0s or more, such as \"0s\" or \"30m\"", errInvalidGrace, req.Grace))
+			return
+		}
+		grace = &d
+	}
+	res, err := a.gc(r.Context(), grace)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.log.InfoContext(r.Context(), "garbage collection run", "by", caller(r), "grace", res.Grace,
+		"blobs", res.Blobs, "chunks", res.Chunks, "packs", res.Packs, "freed_bytes", res.FreedBytes)
+	httpx.WriteJSON(w, http.StatusOK, res)
+}

@@ -1,0 +1,76 @@
+package adminapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/ballastml/ballast/internal/adminapi"
+	"github.com/ballastml/ballast/internal/auth"
+)
+
+// gcStub records the grace of each pass it is asked for.
+type gcStub struct {
+	calls  int
+	graces []*time.Duration
+}
+
+func (g *gcStub) run(_ context.Context, grace *time.Duration) (adminapi.GCResult, error) {
+	g.calls++
+	g.graces = append(g.graces, grace)
+	res := adminapi.GCResult{Grace: "1h0m0s", Blobs: 1, Chunks: 3, Packs: 1, FreedBytes: 100}
+	if grace != nil {
+		res.Grace = grace.String()
+	}
+	return res, nil
+}
+
+func TestGC(t *testing.T) {
+	f := newFixture(t, false)
+	resp, body := f.do(t, http.MethodPost, adminapi.GCPath, f.admin, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s: %s %s", adminapi.GCPath, resp.Status, body)
+	}
+	var res adminapi.GCResult
+	if err := json.Unmarshal(body, &res); err != nil || res.Grace != "1h0m0s" || res.Blobs != 1 || res.FreedBytes != 100 {
+		t.Fatalf("result %s (%v)", body, err)
+	}
+	resp, body = f.do(t, http.MethodPost, adminapi.GCPath, f.admin, `{"grace":"0s"}`)
+	if resp.StatusCode != http.StatusOK || f.gc.calls != 2 || f.gc.graces[1] == nil || *f.gc.graces[1] != 0 {
+		t.Fatalf("grace 0s: %s %s, calls %d", resp.Status, body, f.gc.calls)
+	}
+	if f.gc.graces[0] != nil {
+		t.Fatalf("a request without a grace passed %v, want the server's (nil)", *f.gc.graces[0])
+	}
+}
+
+func TestGCRefusals(t *testing.T) {
+	f := newFixture(t, true)
+	scope, _ := auth.ParseScope("*:write")
+	writer, _, err := f.tokens.Create(context.Background(), "ci", []auth.Scope{scope}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, method, secret, body string
+		status                     int
+	}{
+		{"anonymous", http.MethodPost, "", "", http.StatusUnauthorized},
+		{"not admin", http.MethodPost, writer, "", http.StatusForbidden},
+		{"GET", http.MethodGet, f.admin, "", http.StatusMethodNotAllowed},
+		{"negative grace", http.MethodPost, f.admin, `{"grace":"-1s"}`, http.StatusBadRequest},
+		{"not a duration", http.MethodPost, f.admin, `{"grace":"soon"}`, http.StatusBadRequest},
+		{"bare number", http.MethodPost, f.admin, `{"grace":60}`, http.StatusBadRequest},
+		{"unknown field", http.MethodPost, f.admin, `{"grase":"0s"}`, http.StatusBadRequest},
+	} {
+		resp, body := f.do(t, c.method, adminapi.GCPath, c.secret, c.body)
+		if resp.StatusCode != c.status {
+			t.Errorf("%s: %s %s, want %d", c.name, resp.Status, body, c.status)
+		}
+	}
+	if f.gc.calls != 0 {
+		t.Fatalf("a refused request ran GC %d times", f.gc.calls)
+	}
+}

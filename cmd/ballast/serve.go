@@ -21,6 +21,7 @@ import (
 	"github.com/ballastml/ballast/internal/auth"
 	"github.com/ballastml/ballast/internal/config"
 	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/gitindex"
 	"github.com/ballastml/ballast/internal/pulllog"
 	"github.com/ballastml/ballast/lfsserver"
 	"github.com/ballastml/ballast/oci"
@@ -39,7 +40,8 @@ func newServeCmd() *cobra.Command {
 
 Settings come from, in increasing precedence: defaults, --config FILE (JSON
 with the keys addr, data, public_url, anonymous_read, log_level, log_format,
-reap_interval, git_poll_interval, gc_grace, debug_addr, allow_sparse_manifests), BALLAST_* environment variables, and flags.
+reap_interval, git_poll_interval, git_allow_loopback, gc_grace, debug_addr,
+allow_sparse_manifests), BALLAST_* environment variables, and flags.
 
 The first admin token is BALLAST_ADMIN_TOKEN if set; otherwise one is
 generated on first start and printed once.`,
@@ -69,6 +71,7 @@ func bindServeFlags(f *pflag.FlagSet, cfg *config.Serve, configFile *string) {
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (env "+config.Env["log-format"]+")")
 	f.BoolVar(&cfg.AllowSparseManifests, "allow-sparse-manifests", false, "accept OCI manifests whose referenced blobs are not all present, for partial multi-platform mirrors (env "+config.Env["allow-sparse-manifests"]+")")
 	f.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go profiling handlers (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (env "+config.Env["debug-addr"]+")")
+	f.BoolVar(&cfg.GitAllowLoopback, "git-allow-loopback", false, "let http(s) Git sources be fetched from this machine's loopback addresses; link-local and metadata addresses stay refused (env "+config.Env["git-allow-loopback"]+")")
 	f.DurationVar(&cfg.GitPollInterval.Duration, "git-poll-interval", cfg.GitPollInterval.Duration, "how often connected Git repositories are fetched and indexed (env "+config.Env["git-poll-interval"]+")")
 	f.DurationVar(&cfg.ReapInterval.Duration, "reap-interval", cfg.ReapInterval.Duration, "how often leftovers of failed uploads are reaped and unreferenced data garbage-collected (env "+config.Env["reap-interval"]+")")
 	f.DurationVar(&cfg.GCGrace.Duration, "gc-grace", cfg.GCGrace.Duration, "how long deleted blobs, and chunks and packs nothing uses, are kept before garbage collection removes them (env "+config.Env["gc-grace"]+")")
@@ -96,6 +99,7 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 		"reap-interval":          func() { c.ReapInterval = fromFlags.ReapInterval },
 		"git-poll-interval":      func() { c.GitPollInterval = fromFlags.GitPollInterval },
 		"gc-grace":               func() { c.GCGrace = fromFlags.GCGrace },
+		"git-allow-loopback":     func() { c.GitAllowLoopback = fromFlags.GitAllowLoopback },
 		"debug-addr":             func() { c.DebugAddr = fromFlags.DebugAddr },
 		"allow-sparse-manifests": func() { c.AllowSparseManifests = fromFlags.AllowSparseManifests },
 	}
@@ -187,6 +191,7 @@ func serve(ctx context.Context, c config.Serve) error {
 			return git.publishCommitTag(ctx, repo, tag)
 		},
 	})
+	gitindex.GuardHTTP(c.GitAllowLoopback)
 	git, err = startGitOps(ctx, &loops, c.Data, c.GitPollInterval.Duration, database, st, reg, pulls, authn, log)
 	if err != nil {
 		return err

@@ -45,6 +45,7 @@ var statuses = []httpx.ErrorStatus{
 	{Err: gitindex.ErrInvalidOID, Status: http.StatusBadRequest, Code: "invalid_digest"},
 	{Err: name.ErrInvalidRepo, Status: http.StatusBadRequest, Code: "invalid_repo"},
 	{Err: errBadDigest, Status: http.StatusBadRequest, Code: "invalid_digest"},
+	{Err: gitindex.ErrForbiddenAddress, Status: http.StatusForbidden, Code: "forbidden_address"},
 	{Err: gitindex.ErrInvalidSource, Status: http.StatusBadRequest, Code: "invalid_source"},
 	{Err: gitindex.ErrNotGit, Status: http.StatusUnprocessableEntity, Code: "not_git"},
 	{Err: gitindex.ErrUnreachable, Status: http.StatusBadGateway, Code: "git_unreachable"},

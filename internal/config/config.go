@@ -22,6 +22,9 @@ type Serve struct {
 	ReapInterval  Duration `json:"reap_interval"`  // how often leftovers are reaped
 	// GitPollInterval is how often connected Git repositories are fetched.
 	GitPollInterval Duration `json:"git_poll_interval"`
+	// GitAllowLoopback lets Git sources be fetched from this machine's
+	// loopback addresses (gitindex.GuardHTTP).
+	GitAllowLoopback bool `json:"git_allow_loopback"`
 	// GCGrace is how long garbage collection leaves unreferenced data.
 	GCGrace   Duration `json:"gc_grace"`
 	DebugAddr string   `json:"debug_addr"` // if set, serve Go's pprof handlers here
@@ -68,6 +71,7 @@ var Env = map[string]string{
 	"reap-interval":          "BALLAST_REAP_INTERVAL",
 	"git-poll-interval":      "BALLAST_GIT_POLL_INTERVAL",
 	"gc-grace":               "BALLAST_GC_GRACE",
+	"git-allow-loopback":     "BALLAST_GIT_ALLOW_LOOPBACK",
 	"debug-addr":             "BALLAST_DEBUG_ADDR",
 	"allow-sparse-manifests": "BALLAST_ALLOW_SPARSE_MANIFESTS",
 }
@@ -83,7 +87,10 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 			*p = v
 		}
 	}
-	bools := map[string]*bool{"anonymous-read": &c.AnonymousRead, "allow-sparse-manifests": &c.AllowSparseManifests}
+	bools := map[string]*bool{
+		"anonymous-read": &c.AnonymousRead, "allow-sparse-manifests": &c.AllowSparseManifests,
+		"git-allow-loopback": &c.GitAllowLoopback,
+	}
 	for key, p := range bools {
 		if v := getenv(Env[key]); v != "" {
 			b, err := strconv.ParseBool(v)

@@ -330,3 +330,33 @@ func assertAPIError(t *testing.T, what string, resp *http.Response, body []byte,
 		t.Errorf("%s: status %d, error %+v; want %d %s with a message", what, resp.StatusCode, e.Error, status, code)
 	}
 }
+
+// TestGitSourceAddressGuard: a user who may write a repository must not
+// make the server fetch from its own loopback services or a cloud metadata
+// address. Literal addresses are refused at connect, names when the sync
+// resolves them; both errors say why.
+func TestGitSourceAddressGuard(t *testing.T) {
+	s := startServer(t, "--git-poll-interval", "1h")
+	ada := s.createToken(t, "ada", "ml/*:admin") // may connect ml/ repositories, not the server's disk
+	web := httptest.NewServer(http.NotFoundHandler())
+	defer web.Close()
+	port := web.URL[strings.LastIndex(web.URL, ":")+1:]
+
+	for _, url := range []string{
+		"http://127.0.0.1:" + port + "/ml/x.git",
+		"http://[::1]:" + port + "/ml/x.git",
+		"http://169.254.169.254/latest/meta-data.git",
+	} {
+		_, err := s.ballast(t, "repo", "connect", "ml/guard", "--git", url, "--server", s.url, "--token", ada)
+		if err == nil || !strings.Contains(err.Error(), "403") || !strings.Contains(err.Error(), "address not allowed") {
+			t.Errorf("ballast repo connect --git %s: %v, want a 403 saying the address is not allowed", url, err)
+		}
+	}
+
+	byName := "http://localhost:" + port + "/ml/x.git"
+	if _, err := s.ballast(t, "repo", "connect", "ml/guard", "--git", byName, "--server", s.url, "--token", ada); err != nil {
+		t.Fatalf("connect %s (a name, checked when resolved): %v", byName, err)
+	}
+	_, err := s.ballast(t, "repo", "sync", "ml/guard", "--server", s.url, "--token", ada)
+	assertSyncError(t, s, err, "ml/guard", "403", "loopback", "--git-allow-loopback")
+}

@@ -39,7 +39,8 @@ const publishTimeout = 30 * time.Second
 func gitopsServer(t *testing.T) *server {
 	t.Helper()
 	requireTools(t, "git", "git-lfs", "oras")
-	return startServer(t, "--git-poll-interval", "1h")
+	// Some tests serve Git (or not Git) over HTTP on this machine.
+	return startServer(t, "--git-poll-interval", "1h", "--git-allow-loopback")
 }
 
 // modelRepo is a model's Git repository as a team has it: a bare origin on

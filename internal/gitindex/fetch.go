@@ -116,6 +116,8 @@ func classify(ctx context.Context, raw string, err error) error {
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err()
+	case errors.Is(err, ErrForbiddenAddress):
+		return fmt.Errorf("fetch %s: %w", redact(raw), err)
 	case errors.Is(err, transport.ErrRepositoryNotFound), errors.Is(err, pktline.ErrInvalidPktLen):
 		return fmt.Errorf("%w: %s (%v)", ErrNotGit, redact(raw), err)
 	case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed):

@@ -60,7 +60,7 @@ func checkSource(repo string, src Source) (Source, error) {
 		src.TagPattern = "*"
 	}
 	if err := checkURL(src); err != nil {
-		return Source{}, fmt.Errorf("%w: %s", ErrInvalidSource, err)
+		return Source{}, fmt.Errorf("%w: %w", ErrInvalidSource, err)
 	}
 	if _, err := compileGlob(src.TagPattern, false); err != nil {
 		return Source{}, fmt.Errorf("%w: tag pattern %q: %v", ErrInvalidSource, src.TagPattern, err)
@@ -89,7 +89,7 @@ func checkURL(src Source) error {
 		case u.User != nil:
 			return fmt.Errorf("URL %q holds credentials; give them as username and password", u.Redacted())
 		}
-		return nil
+		return checkHost(u.Hostname())
 	}
 	if src.Username != "" || src.Password != "" {
 		return fmt.Errorf("credentials apply to http(s) URLs only")

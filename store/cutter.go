@@ -120,29 +120,14 @@ func (c *blockCutter) carry() {
 // full or the stream ended, so that Cut is never asked about a window it
 // could have seen more of, and nothing is scanned twice but a carried tail.
 func (c *blockCutter) fill(maxSize int) error {
-	empty := 0
-	for !c.eof && c.end-c.start < maxSize && c.end < len(c.blk.buf) {
-		n, err := c.r.Read(c.blk.buf[c.end:])
-		c.end += n
-		switch {
-		case err == io.EOF:
-			c.eof = true
-		case err != nil:
-			return err
-		case n > 0:
-			empty = 0
-		default:
-			if empty++; empty >= maxEmptyReads {
-				return io.ErrNoProgress
-			}
-		}
+	if c.eof || c.end-c.start >= maxSize {
+		return nil
 	}
-	return nil
+	n, eof, err := chunker.Fill(c.r, c.blk.buf[c.end:], maxSize-(c.end-c.start))
+	c.end += n
+	c.eof = eof
+	return err
 }
-
-// maxEmptyReads is how many reads in a row may return no data and no error
-// before the cutter gives up with io.ErrNoProgress, as bufio does.
-const maxEmptyReads = 100
 
 // close releases the cutter's block. Chunks already handed out stay valid
 // until they are released.

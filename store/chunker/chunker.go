@@ -68,23 +68,33 @@ func (c *Chunker) Next() ([]byte, error) {
 func (c *Chunker) fill() error {
 	c.end = copy(c.buf, c.buf[c.start:c.end])
 	c.start = 0
+	n, eof, err := Fill(c.r, c.buf[c.end:], len(c.buf)-c.end)
+	c.end += n
+	c.eof = eof
+	return err
+}
+
+// Fill reads from r into buf until it holds at least min bytes or r
+// reports io.EOF, which it returns as eof rather than as an error. Like
+// bufio, it gives up with io.ErrNoProgress after maxEmptyReads reads in a
+// row that return neither data nor an error.
+func Fill(r io.Reader, buf []byte, min int) (n int, eof bool, err error) {
 	empty := 0
-	for c.end < len(c.buf) {
-		n, err := c.r.Read(c.buf[c.end:])
-		c.end += n
+	for n < min && n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
 		switch {
 		case err == io.EOF:
-			c.eof = true
-			return nil
+			return n, true, nil
 		case err != nil:
-			return err
-		case n > 0:
+			return n, false, err
+		case k > 0:
 			empty = 0
 		default:
 			if empty++; empty >= maxEmptyReads {
-				return io.ErrNoProgress
+				return n, false, io.ErrNoProgress
 			}
 		}
 	}
-	return nil
+	return n, false, nil
 }

@@ -100,6 +100,7 @@ func (s *Store) link(ctx context.Context, repo string, d digest.Digest) error {
 		err = tx.Commit()
 	}
 	if err != nil {
+		tx.Rollback() // before looking why, so the check cannot wait on this transaction
 		if exists, xerr := s.blobExists(ctx, d); xerr == nil && !exists {
 			return fmt.Errorf("%w: %s was deleted by garbage collection", ErrNotFound, d)
 		}
@@ -157,6 +158,7 @@ func (s *Store) commit(ctx context.Context, repo string, info BlobInfo, rec reci
 		err = tx.Commit()
 	}
 	if err != nil {
+		tx.Rollback() // before looking why, so the check cannot wait on this transaction
 		if id, gone := s.missingChunk(ctx, rec); gone {
 			return fmt.Errorf("%w: chunk %x was deleted by garbage collection", ErrRetry, id[:8])
 		}

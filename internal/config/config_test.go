@@ -133,3 +133,25 @@ func TestValidateErrors(t *testing.T) {
 		t.Errorf("trailing slash: %v, %q", err, c.PublicURL)
 	}
 }
+
+// FuzzDurationJSON: any JSON value either decodes to a duration that
+// encodes back to a string decoding to the same duration, or is an error.
+func FuzzDurationJSON(f *testing.F) {
+	for _, s := range []string{`"10m"`, `"1h30m"`, `"0s"`, `600`, `"-5s"`, `null`, `"1e3h"`, `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var d Duration
+		if err := d.UnmarshalJSON(b); err != nil {
+			return
+		}
+		enc, err := d.MarshalJSON()
+		if err != nil {
+			t.Fatalf("MarshalJSON(%v): %v", d, err)
+		}
+		var back Duration
+		if err := back.UnmarshalJSON(enc); err != nil || back != d {
+			t.Fatalf("%s decoded to %v, encoded as %s, decoded again to %v (%v)", b, d, enc, back, err)
+		}
+	})
+}

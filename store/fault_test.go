@@ -58,6 +58,9 @@ func TestCorruptionIsDetected(t *testing.T) {
 			if _, err := f.read(t, "ml/x", sha(b), 0, -1); !errors.Is(err, store.ErrCorrupt) {
 				t.Fatalf("truncated pack: err %v, want ErrCorrupt", err)
 			}
+			if n := f.st.Stats().CorruptChunks; n != 4 {
+				t.Fatalf("Stats().CorruptChunks = %d after 4 corrupt reads", n)
+			}
 		})
 	}
 }

@@ -59,7 +59,11 @@ func (s *Store) GC(ctx context.Context, grace time.Duration) (GCStats, error) {
 		   AND pack IN (SELECT name FROM packs WHERE created_at <= ?)`, cutoff); err != nil {
 		return st, err
 	}
-	if st.Packs, st.Freed, err = s.deleteEmptyPacks(ctx, cutoff); err != nil {
+	st.Packs, st.Freed, err = s.deleteEmptyPacks(ctx, cutoff)
+	s.counters.gcBlobs.Add(int64(st.Blobs))
+	s.counters.gcPacks.Add(int64(st.Packs))
+	s.counters.gcBytesFreed.Add(st.Freed)
+	if err != nil {
 		return st, err
 	}
 	err = s.db.QueryRowContext(ctx,

@@ -164,6 +164,11 @@ func (s *Store) commit(ctx context.Context, repo string, info BlobInfo, rec reci
 		}
 		return err
 	}
+	s.counters.blobsStored.Add(1)
+	s.counters.bytesStored.Add(info.Size)
+	for _, p := range rec.packs {
+		s.counters.packBytes.Add(p.size)
+	}
 	s.notifyLinked(repo, info.Digest)
 	return nil
 }

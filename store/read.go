@@ -82,6 +82,7 @@ func (r *blobReader) Read(p []byte) (int, error) {
 	}
 	n := copy(p, r.cur.data)
 	r.cur.data = r.cur.data[n:]
+	r.s.counters.bytesRead.Add(int64(n))
 	return n, nil
 }
 
@@ -227,6 +228,7 @@ func readFull(r io.Reader, buf []byte, n int) ([]byte, error) {
 }
 
 func (s *Store) corrupt(d digest.Digest, c recipeChunk, err error) error {
+	s.counters.corruptChunks.Add(1)
 	s.log.Error("corrupt chunk", "blob", d, "pack", c.pack, "offset", c.offset, "chunk", fmt.Sprintf("%x", c.id[:]), "err", err)
 	return fmt.Errorf("%w: blob %s at byte %d: %v", ErrCorrupt, d, c.blobOffset, err)
 }

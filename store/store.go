@@ -76,6 +76,8 @@ type Store struct {
 
 	chunkExistsStmt *sql.Stmt // SELECT 1 FROM chunks WHERE id = ?
 
+	counters counters // for Stats
+
 	digestLocks keyedMutex // serialises Puts of the same digest
 	inflight    packSet    // packs written but not yet committed
 	bufs        sync.Pool  // chunk-sized scratch buffers

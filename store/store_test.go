@@ -351,3 +351,31 @@ func TestSHA512(t *testing.T) {
 		t.Fatalf("read: %v", err)
 	}
 }
+
+// TestStats: what Put, Open and GC did shows in the counters.
+func TestStats(t *testing.T) {
+	f := newFixture(t, nil)
+	b := randomBytes(90, 700<<10)
+	f.put(t, "ml/a", b)
+	f.put(t, "ml/b", b) // only linked: not a new blob
+	if _, err := f.read(t, "ml/a", sha(b), 100, 1000); err != nil {
+		t.Fatal(err)
+	}
+	st := f.st.Stats()
+	if st.BlobsStored != 1 || st.BytesStored != int64(len(b)) || st.PackBytes < int64(len(b)) || st.BytesRead != 1000 {
+		t.Fatalf("after one new blob, one link and a 1000-byte read: %+v", st)
+	}
+	for _, repo := range []string{"ml/a", "ml/b"} {
+		if err := f.st.Unlink(context.Background(), repo, sha(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gc, err := f.st.GC(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = f.st.Stats()
+	if st.GCBlobs != 1 || st.GCPacks != int64(gc.Packs) || st.GCBytesFreed != gc.Freed || gc.Freed == 0 {
+		t.Fatalf("after GC %+v: %+v", gc, st)
+	}
+}

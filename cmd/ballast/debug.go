@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"time"
+
+	"github.com/ballastml/ballast/internal/metrics"
 )
 
 // serveDebug serves Go's profiling handlers on their own listener, so they
@@ -20,5 +22,16 @@ func serveDebug(addr string, log *slog.Logger) {
 	log.Info("debug server listening", "addr", addr)
 	if err := srv.ListenAndServe(); err != nil {
 		log.Warn("debug server stopped", "err", err)
+	}
+}
+
+// serveMetrics serves the Prometheus metrics on their own listener.
+func serveMetrics(addr string, m *metrics.Metrics, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("metrics server listening", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil {
+		log.Warn("metrics server stopped", "err", err)
 	}
 }

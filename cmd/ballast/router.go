@@ -8,6 +8,7 @@ import (
 
 	"github.com/ballastml/ballast/internal/adminapi"
 	"github.com/ballastml/ballast/internal/httpx"
+	"github.com/ballastml/ballast/internal/metrics"
 	"github.com/ballastml/ballast/oci"
 )
 
@@ -17,6 +18,8 @@ type routerDeps struct {
 	lfs   http.Handler
 	oci   http.Handler
 	log   *slog.Logger
+	// metrics records every request; nil: none.
+	metrics *metrics.Metrics
 }
 
 // newRouter mounts the server's parts: health, the admin API under
@@ -47,7 +50,7 @@ func newRouter(d routerDeps) http.Handler {
 			return
 		}
 		rest.ServeHTTP(w, r)
-	}), d.log)
+	}), d.log, d.metrics)
 }
 
 // rejectUncleanPaths refuses paths with empty, "." or ".." segments before
@@ -102,14 +105,27 @@ func (r *statusRecorder) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-func accessLog(next http.Handler, log *slog.Logger) http.Handler {
+// accessLog logs every request, and records it in m unless m is nil.
+func accessLog(next http.Handler, log *slog.Logger, m *metrics.Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
+			d := time.Since(start)
 			attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"bytes", rec.bytes, "duration", time.Since(start).Round(time.Microsecond), "remote", r.RemoteAddr}
-			if p := recover(); p != nil {
+				"bytes", rec.bytes, "duration", d.Round(time.Microsecond), "remote", r.RemoteAddr}
+			p := recover()
+			if m != nil {
+				status := rec.status
+				switch {
+				case p != nil:
+					status = 0 // aborted: no complete answer
+				case status == 0:
+					status = http.StatusOK // nothing written: net/http sent a 200
+				}
+				m.ObserveRequest(r.Method, r.URL.Path, status, rec.bytes, d)
+			}
+			if p != nil {
 				log.Warn("request aborted", attrs...)
 				panic(p) // net/http closes the connection
 			}

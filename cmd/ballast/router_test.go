@@ -5,7 +5,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/ballastml/ballast/internal/metrics"
+	"github.com/ballastml/ballast/store"
 )
 
 func TestRouterRejectsUncleanPaths(t *testing.T) {
@@ -54,6 +58,41 @@ func TestRouterSendsV2PathsToRegistryUncleaned(t *testing.T) {
 	for i := range paths {
 		if got[i] != paths[i] {
 			t.Errorf("registry saw %q, want %q", got[i], paths[i])
+		}
+	}
+}
+
+// TestRouterRecordsMetrics: every request, including one whose handler
+// wrote nothing (net/http sent 200) and one that was aborted mid-answer,
+// is counted under its protocol.
+func TestRouterRecordsMetrics(t *testing.T) {
+	m := metrics.New(func() store.Stats { return store.Stats{} })
+	h := newRouter(routerDeps{
+		admin: http.NotFoundHandler(),
+		lfs:   http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}),
+		oci: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte("part of a blob"))
+			panic(http.ErrAbortHandler)
+		}),
+		log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		metrics: m,
+	})
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "http://ballast/ml/x.git/info/lfs/locks", nil))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "http://ballast/healthz", nil))
+	func() {
+		defer func() { recover() }()
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "http://ballast/v2/ml/x/blobs/sha256:ab", nil))
+	}()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{
+		`ballast_http_requests_total{code="200",method="POST",protocol="lfs"} 1`,
+		`ballast_http_requests_total{code="200",method="GET",protocol="health"} 1`,
+		`ballast_http_requests_total{code="aborted",method="GET",protocol="oci"} 1`,
+		`ballast_http_response_bytes_total{protocol="oci"} 14`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
 		}
 	}
 }

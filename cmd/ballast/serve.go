@@ -22,6 +22,7 @@ import (
 	"github.com/ballastml/ballast/internal/config"
 	"github.com/ballastml/ballast/internal/db"
 	"github.com/ballastml/ballast/internal/gitindex"
+	"github.com/ballastml/ballast/internal/metrics"
 	"github.com/ballastml/ballast/internal/pulllog"
 	"github.com/ballastml/ballast/lfsserver"
 	"github.com/ballastml/ballast/oci"
@@ -41,7 +42,7 @@ func newServeCmd() *cobra.Command {
 Settings come from, in increasing precedence: defaults, --config FILE (JSON
 with the keys addr, data, public_url, anonymous_read, log_level, log_format,
 reap_interval, git_poll_interval, git_allow_loopback, gc_grace, debug_addr,
-allow_sparse_manifests), BALLAST_* environment variables, and flags.
+metrics_addr, allow_sparse_manifests), BALLAST_* environment variables, and flags.
 
 The first admin token is BALLAST_ADMIN_TOKEN if set; otherwise one is
 generated on first start and printed once.`,
@@ -70,6 +71,7 @@ func bindServeFlags(f *pflag.FlagSet, cfg *config.Serve, configFile *string) {
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env "+config.Env["log-level"]+")")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (env "+config.Env["log-format"]+")")
 	f.BoolVar(&cfg.AllowSparseManifests, "allow-sparse-manifests", false, "accept OCI manifests whose referenced blobs are not all present, for partial multi-platform mirrors (env "+config.Env["allow-sparse-manifests"]+")")
+	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics (/metrics) on this address, e.g. 127.0.0.1:9090 (env "+config.Env["metrics-addr"]+")")
 	f.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go profiling handlers (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (env "+config.Env["debug-addr"]+")")
 	f.BoolVar(&cfg.GitAllowLoopback, "git-allow-loopback", false, "let http(s) Git sources be fetched from this machine's loopback addresses; link-local and metadata addresses stay refused (env "+config.Env["git-allow-loopback"]+")")
 	f.DurationVar(&cfg.GitPollInterval.Duration, "git-poll-interval", cfg.GitPollInterval.Duration, "how often connected Git repositories are fetched and indexed (env "+config.Env["git-poll-interval"]+")")
@@ -101,6 +103,7 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 		"gc-grace":               func() { c.GCGrace = fromFlags.GCGrace },
 		"git-allow-loopback":     func() { c.GitAllowLoopback = fromFlags.GitAllowLoopback },
 		"debug-addr":             func() { c.DebugAddr = fromFlags.DebugAddr },
+		"metrics-addr":           func() { c.MetricsAddr = fromFlags.MetricsAddr },
 		"allow-sparse-manifests": func() { c.AllowSparseManifests = fromFlags.AllowSparseManifests },
 	}
 	flags.Visit(func(f *pflag.Flag) {
@@ -170,6 +173,10 @@ func serve(ctx context.Context, c config.Serve) error {
 	if c.DebugAddr != "" {
 		go serveDebug(c.DebugAddr, log)
 	}
+	m := metrics.New(st.Stats)
+	if c.MetricsAddr != "" {
+		go serveMetrics(c.MetricsAddr, m, log)
+	}
 
 	pulls := pulllog.New(database, pulllog.Options{Logger: log})
 	defer pulls.Close()
@@ -202,8 +209,9 @@ func serve(ctx context.Context, c config.Serve) error {
 		lfs: lfsserver.New(lfsserver.Config{
 			Store: st, Auth: authn, DB: database, PublicURL: c.PublicURL, Pulls: pulls, Logger: log,
 		}),
-		oci: reg.Handler(),
-		log: log,
+		oci:     reg.Handler(),
+		log:     log,
+		metrics: m,
 	})
 	return listenAndServe(ctx, c, handler, log)
 }

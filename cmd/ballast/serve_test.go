@@ -17,7 +17,7 @@ func TestServeFlagsAllApplied(t *testing.T) {
 	values := map[string]string{
 		"addr": "0.0.0.0:9", "data": "/srv/ballast", "public-url": "https://m.example",
 		"anonymous-read": "true", "log-level": "debug", "log-format": "json",
-		"allow-sparse-manifests": "true", "debug-addr": "127.0.0.1:6060",
+		"allow-sparse-manifests": "true", "debug-addr": "127.0.0.1:6060", "metrics-addr": "127.0.0.1:9090",
 		"git-poll-interval": "2m", "reap-interval": "3m", "gc-grace": "4h", "git-allow-loopback": "true",
 	}
 	f := pflag.NewFlagSet("serve", pflag.ContinueOnError)

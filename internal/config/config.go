@@ -26,8 +26,9 @@ type Serve struct {
 	// loopback addresses (gitindex.GuardHTTP).
 	GitAllowLoopback bool `json:"git_allow_loopback"`
 	// GCGrace is how long garbage collection leaves unreferenced data.
-	GCGrace   Duration `json:"gc_grace"`
-	DebugAddr string   `json:"debug_addr"` // if set, serve Go's pprof handlers here
+	GCGrace     Duration `json:"gc_grace"`
+	DebugAddr   string   `json:"debug_addr"`   // if set, serve Go's pprof handlers here
+	MetricsAddr string   `json:"metrics_addr"` // if set, serve Prometheus metrics here
 	// AllowSparseManifests accepts OCI manifests whose blobs are not all present.
 	AllowSparseManifests bool `json:"allow_sparse_manifests"`
 }
@@ -73,6 +74,7 @@ var Env = map[string]string{
 	"gc-grace":               "BALLAST_GC_GRACE",
 	"git-allow-loopback":     "BALLAST_GIT_ALLOW_LOOPBACK",
 	"debug-addr":             "BALLAST_DEBUG_ADDR",
+	"metrics-addr":           "BALLAST_METRICS_ADDR",
 	"allow-sparse-manifests": "BALLAST_ALLOW_SPARSE_MANIFESTS",
 }
 
@@ -81,6 +83,7 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 	str := map[string]*string{
 		"addr": &c.Addr, "data": &c.Data, "public-url": &c.PublicURL,
 		"log-level": &c.LogLevel, "log-format": &c.LogFormat, "debug-addr": &c.DebugAddr,
+		"metrics-addr": &c.MetricsAddr,
 	}
 	for key, p := range str {
 		if v := getenv(Env[key]); v != "" {

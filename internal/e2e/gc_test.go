@@ -2,10 +2,13 @@ package e2e
 
 import (
 	"encoding/json"
+	"io"
 	"io/fs"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 // packBytes is the size of the server's pack files.
@@ -81,5 +84,39 @@ func TestGCAfterDelete(t *testing.T) {
 	s.pushBlob(t, s.admin, repo, layer)
 	if r := s.ociDo(t, s.admin, http.MethodGet, "/v2/"+repo+"/blobs/"+digestOf(layer), nil, nil); r.status != http.StatusOK || len(r.body) != len(layer) {
 		t.Fatalf("GET after pushing the layer again: %d, %d bytes", r.status, len(r.body))
+	}
+}
+
+// TestMetricsEndpoint: --metrics-addr serves Prometheus metrics that count
+// what the server did.
+func TestMetricsEndpoint(t *testing.T) {
+	addr := freeAddr(t)
+	s := startServer(t, "--metrics-addr", addr)
+	blob := randomBytes(2 << 20)
+	d := s.pushBlob(t, s.admin, "ml/metrics", blob)
+	if r := s.ociDo(t, s.admin, http.MethodGet, "/v2/ml/metrics/blobs/"+d, nil, nil); r.status != http.StatusOK {
+		t.Fatalf("GET blob: %d", r.status)
+	}
+	var body string
+	for range 50 { // the listener starts with the server, not necessarily before /healthz
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, want := range []string{
+		"ballast_store_blobs_stored_total 1",
+		"ballast_store_bytes_stored_total 2.097152e+06",
+		"ballast_store_bytes_read_total 2.097152e+06",
+		`ballast_http_requests_total{code="201",method="PUT",protocol="oci"} 1`,
+		`ballast_http_requests_total{code="200",method="GET",protocol="oci"}`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("GET /metrics lacks %q", want)
+		}
 	}
 }

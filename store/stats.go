@@ -1,0 +1,31 @@
+package store
+
+import "sync/atomic"
+
+// Stats are the store's counters since it was created, for monitoring.
+type Stats struct {
+	BlobsStored   int64 // new blobs committed by Put (not blobs only linked)
+	BytesStored   int64 // their logical size
+	PackBytes     int64 // bytes of the packs written for them: after dedup and compression
+	BytesRead     int64 // bytes returned by readers from Open
+	CorruptChunks int64 // chunks that failed verification on a read
+	GCBlobs       int64 // blobs deleted by GC
+	GCPacks       int64 // packs deleted by GC
+	GCBytesFreed  int64 // bytes of those packs
+}
+
+// counters holds Stats as atomics.
+type counters struct {
+	blobsStored, bytesStored, packBytes, bytesRead, corruptChunks atomic.Int64
+	gcBlobs, gcPacks, gcBytesFreed                                atomic.Int64
+}
+
+// Stats returns the store's counters.
+func (s *Store) Stats() Stats {
+	c := &s.counters
+	return Stats{
+		BlobsStored: c.blobsStored.Load(), BytesStored: c.bytesStored.Load(), PackBytes: c.packBytes.Load(),
+		BytesRead: c.bytesRead.Load(), CorruptChunks: c.corruptChunks.Load(),
+		GCBlobs: c.gcBlobs.Load(), GCPacks: c.gcPacks.Load(), GCBytesFreed: c.gcBytesFreed.Load(),
+	}
+}

@@ -20,9 +20,6 @@ type GCStats struct {
 	Dead int64
 }
 
-// DefaultGCGrace is the grace period the server gives GC by default.
-const DefaultGCGrace = time.Hour
-
 // GC deletes what nothing references any more, never anything younger
 // than grace:
 //

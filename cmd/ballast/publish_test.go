@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -69,7 +70,7 @@ func newRegistryServer(t *testing.T) *registryServer {
 	cfg := oci.Config{Store: st, Auth: authn, Tokens: regTokens, DB: d, PublicURL: "http://" + srv.Listener.Addr().String(), Logger: log}
 	s.reg = oci.NewRegistry(cfg)
 	srv.Config.Handler = newRouter(routerDeps{
-		admin: adminapi.New(tokens, authn, gcFunc(st, store.DefaultGCGrace), log),
+		admin: adminapi.New(tokens, authn, gcFunc(st, time.Hour), log),
 		lfs:   lfsserver.New(lfsserver.Config{Store: st, Auth: authn, DB: d, Logger: log}),
 		oci:   s.reg.Handler(),
 		log:   log,

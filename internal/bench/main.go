@@ -27,7 +27,7 @@ type section struct {
 var sections = []section{
 	{"baseline", "the limit: openssl dgst -sha256 on a 1 GiB random file", (*bench).baseline},
 	{"lfs", "git-lfs push and fetch (targets judged on the median of 3 runs), raw HTTP GET, each also against a null server (1 GiB incompressible file)", (*bench).lfs},
-	{"rss", "server memory while receiving a 4 GiB upload", (*bench).rss},
+	{"rss", "server memory while receiving a 4 GiB upload, then four concurrent 1 GiB ones", (*bench).rss},
 	{"dedup", "stored size after pushing through the server", (*bench).dedup},
 	{"chunksize", "average chunk size, measured on the store package alone", (*bench).chunksize},
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -77,6 +78,57 @@ func (b *bench) rss() error {
 		verdict = "MET"
 	}
 	b.printf("peak RSS, VmHWM after the upload:     %7.1f MiB   target <= %d MiB: %s", float64(end.hwm)/mib, rssTarget/mib, verdict)
+	return b.rssConcurrent()
+}
+
+// rssConcurrent uploads four 1 GiB streams at once to a fresh server:
+// memory per upload must stay bounded when uploads overlap, not only for
+// one. It has no target of its own; it prints the peak and its share per
+// upload.
+func (b *bench) rssConcurrent() error {
+	const (
+		streams    = 4
+		streamSize = 1 << 30
+	)
+	srv, err := b.startServer()
+	if err != nil {
+		return err
+	}
+	defer b.stopServer(srv)
+	idle, err := readMemStatus(srv.pid())
+	if err != nil {
+		return err
+	}
+	oids := make([]string, streams)
+	for i := range oids {
+		if oids[i], err = sha256Hex(b.ctx, randomStream(uint64(10+i)), streamSize); err != nil {
+			return err
+		}
+	}
+	sampler := sampleMemory(srv.pid(), rssInterval)
+	errs := make([]error, streams)
+	d, _ := timed(func() error {
+		var wg sync.WaitGroup
+		for i, oid := range oids {
+			wg.Go(func() {
+				body := ctxReader{b.ctx, io.LimitReader(randomStream(uint64(10+i)), streamSize)}
+				errs[i] = putObject(b, srv, "bench/rss", oid, body, streamSize)
+			})
+		}
+		wg.Wait()
+		return nil
+	})
+	_, _, serr := sampler.finish()
+	if err := errors.Join(append(errs, serr)...); err != nil {
+		return err
+	}
+	end, err := readMemStatus(srv.pid())
+	if err != nil {
+		return err
+	}
+	b.printRate(fmt.Sprintf("%d concurrent HTTP PUT uploads", streams), streams*streamSize, d, nil)
+	b.printf("peak RSS, VmHWM after them:           %7.1f MiB   (%.1f MiB above idle, %.1f MiB per upload)",
+		float64(end.hwm)/mib, float64(end.hwm-idle.rss)/mib, float64(end.hwm-idle.rss)/mib/streams)
 	return nil
 }
 

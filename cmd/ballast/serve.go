@@ -41,7 +41,7 @@ func newServeCmd() *cobra.Command {
 
 Settings come from, in increasing precedence: defaults, --config FILE (JSON
 with the keys addr, data, public_url, anonymous_read, log_level, log_format,
-reap_interval, git_poll_interval, git_allow_loopback, gc_grace, debug_addr,
+reap_interval, git_poll_interval, git_allow_loopback, gc_grace, pull_log_retention, debug_addr,
 metrics_addr, allow_sparse_manifests), BALLAST_* environment variables, and flags.
 
 The first admin token is BALLAST_ADMIN_TOKEN if set; otherwise one is
@@ -76,6 +76,7 @@ func bindServeFlags(f *pflag.FlagSet, cfg *config.Serve, configFile *string) {
 	f.BoolVar(&cfg.GitAllowLoopback, "git-allow-loopback", false, "let http(s) Git sources be fetched from this machine's loopback addresses; link-local and metadata addresses stay refused (env "+config.Env["git-allow-loopback"]+")")
 	f.DurationVar(&cfg.GitPollInterval.Duration, "git-poll-interval", cfg.GitPollInterval.Duration, "how often connected Git repositories are fetched and indexed (env "+config.Env["git-poll-interval"]+")")
 	f.DurationVar(&cfg.ReapInterval.Duration, "reap-interval", cfg.ReapInterval.Duration, "how often leftovers of failed uploads are reaped and unreferenced data garbage-collected (env "+config.Env["reap-interval"]+")")
+	f.DurationVar(&cfg.PullLogRetention.Duration, "pull-log-retention", cfg.PullLogRetention.Duration, "how long pulls stay in the pull log; 0 keeps them for ever (env "+config.Env["pull-log-retention"]+")")
 	f.DurationVar(&cfg.GCGrace.Duration, "gc-grace", cfg.GCGrace.Duration, "how long deleted blobs, and chunks and packs nothing uses, are kept before garbage collection removes them (env "+config.Env["gc-grace"]+")")
 }
 
@@ -101,6 +102,7 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 		"reap-interval":          func() { c.ReapInterval = fromFlags.ReapInterval },
 		"git-poll-interval":      func() { c.GitPollInterval = fromFlags.GitPollInterval },
 		"gc-grace":               func() { c.GCGrace = fromFlags.GCGrace },
+		"pull-log-retention":     func() { c.PullLogRetention = fromFlags.PullLogRetention },
 		"git-allow-loopback":     func() { c.GitAllowLoopback = fromFlags.GitAllowLoopback },
 		"debug-addr":             func() { c.DebugAddr = fromFlags.DebugAddr },
 		"metrics-addr":           func() { c.MetricsAddr = fromFlags.MetricsAddr },
@@ -189,7 +191,9 @@ func serve(ctx context.Context, c config.Serve) error {
 		cancel()
 		loops.Wait()
 	}()
-	loops.Go(func() { reapLoop(ctx, st, c.ReapInterval.Duration, c.GCGrace.Duration, log) })
+	hk := housekeeping{store: st, pulls: pulls, every: c.ReapInterval.Duration, grace: c.GCGrace.Duration,
+		retention: c.PullLogRetention.Duration, log: log}
+	loops.Go(func() { hk.run(ctx) })
 	var git *gitops // set before the server starts; the registry asks it for git-<sha12> tags
 	reg := oci.NewRegistry(oci.Config{
 		Store: st, Auth: authn, Tokens: registryTokens, DB: database, PublicURL: c.PublicURL,
@@ -248,27 +252,51 @@ func listenAndServe(ctx context.Context, c config.Serve, h http.Handler, log *sl
 	return nil
 }
 
-// reapLoop removes leftovers of failed or crashed uploads, and data that
-// nothing references any more (store.GC), at start and then every interval.
-func reapLoop(ctx context.Context, st *store.Store, every, grace time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
+// housekeeping is the periodic clean-up of the store and the pull log.
+type housekeeping struct {
+	store     *store.Store
+	pulls     *pulllog.Recorder
+	every     time.Duration // how often
+	grace     time.Duration // for store.GC
+	retention time.Duration // of the pull log; 0: for ever
+	log       *slog.Logger
+}
+
+// run removes leftovers of failed or crashed uploads, data that nothing
+// references any more (store.GC) and pulls older than the retention, at
+// start and then every interval, until ctx is done.
+func (h housekeeping) run(ctx context.Context) {
+	t := time.NewTicker(h.every)
 	defer t.Stop()
 	for {
-		if n, err := st.ReapOrphans(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("reaping orphan packs", "err", err)
-		} else if n > 0 {
-			log.Info("reaped orphan packs", "count", n)
-		}
-		if gc, err := st.GC(ctx, grace); err != nil && ctx.Err() == nil {
-			log.Warn("garbage collection", "err", err)
-		} else if gc.Blobs+gc.Chunks+gc.Packs > 0 {
-			log.Info("garbage collection", "blobs", gc.Blobs, "chunks", gc.Chunks,
-				"packs", gc.Packs, "freed_bytes", gc.Freed, "dead_bytes_left", gc.Dead)
-		}
+		h.once(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+func (h housekeeping) once(ctx context.Context) {
+	st, log := h.store, h.log
+	if n, err := st.ReapOrphans(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("reaping orphan packs", "err", err)
+	} else if n > 0 {
+		log.Info("reaped orphan packs", "count", n)
+	}
+	if gc, err := st.GC(ctx, h.grace); err != nil && ctx.Err() == nil {
+		log.Warn("garbage collection", "err", err)
+	} else if gc.Blobs+gc.Chunks+gc.Packs > 0 {
+		log.Info("garbage collection", "blobs", gc.Blobs, "chunks", gc.Chunks,
+			"packs", gc.Packs, "freed_bytes", gc.Freed, "dead_bytes_left", gc.Dead)
+	}
+	if h.retention <= 0 {
+		return
+	}
+	if n, err := h.pulls.Prune(ctx, time.Now().Add(-h.retention)); err != nil && ctx.Err() == nil {
+		log.Warn("pruning the pull log", "err", err)
+	} else if n > 0 {
+		log.Info("pruned the pull log", "pulls", n, "older_than", h.retention)
 	}
 }

@@ -1,13 +1,21 @@
 package main
 
 import (
+	"context"
+	"log/slog"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/ballastml/ballast/internal/config"
+	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/pulllog"
+	"github.com/ballastml/ballast/store"
+	"github.com/ballastml/ballast/store/memory"
 )
 
 // TestServeFlagsAllApplied sets every serve flag to a value other than its
@@ -18,7 +26,7 @@ func TestServeFlagsAllApplied(t *testing.T) {
 		"addr": "0.0.0.0:9", "data": "/srv/ballast", "public-url": "https://m.example",
 		"anonymous-read": "true", "log-level": "debug", "log-format": "json",
 		"allow-sparse-manifests": "true", "debug-addr": "127.0.0.1:6060", "metrics-addr": "127.0.0.1:9090",
-		"git-poll-interval": "2m", "reap-interval": "3m", "gc-grace": "4h", "git-allow-loopback": "true",
+		"git-poll-interval": "2m", "reap-interval": "3m", "gc-grace": "4h", "pull-log-retention": "24h", "git-allow-loopback": "true",
 	}
 	f := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	cfg, file := config.Defaults(), ""
@@ -53,5 +61,47 @@ func TestServeFlagsAllApplied(t *testing.T) {
 		if reflect.DeepEqual(gv.Field(i).Interface(), dv.Field(i).Interface()) {
 			t.Errorf("%s kept its default %v although its flag was set", name, dv.Field(i).Interface())
 		}
+	}
+}
+
+// TestHousekeepingPrunesPullLog: one housekeeping pass drops pulls older
+// than the retention and keeps the others; a retention of 0 keeps all.
+func TestHousekeepingPrunesPullLog(t *testing.T) {
+	ctx := context.Background()
+	d, err := db.OpenSQLite(ctx, filepath.Join(t.TempDir(), "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	log := slog.New(slog.DiscardHandler)
+	st, err := store.New(memory.New(), d, store.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	pulls := pulllog.New(d, pulllog.Options{Logger: log})
+	for _, age := range []time.Duration{time.Hour, 48 * time.Hour, 72 * time.Hour} {
+		pulls.Record(pulllog.PullEvent{Time: time.Now().Add(-age), Repo: "ml/a", Digest: "sha256:" + strings.Repeat("a", 64),
+			Kind: pulllog.Blob, Protocol: pulllog.LFS, User: "alice"})
+	}
+	if err := pulls.Close(); err != nil { // flushes
+		t.Fatal(err)
+	}
+	count := func() int {
+		var n int
+		if err := d.QueryRow(`SELECT COUNT(*) FROM pulls`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	hk := housekeeping{store: st, pulls: pulls, every: time.Hour, grace: time.Hour, log: log}
+	hk.once(ctx)
+	if n := count(); n != 3 {
+		t.Fatalf("retention 0 left %d of 3 pulls", n)
+	}
+	hk.retention = 24 * time.Hour
+	hk.once(ctx)
+	if n := count(); n != 1 {
+		t.Fatalf("a 24 h retention left %d pulls, want the one an hour old", n)
 	}
 }

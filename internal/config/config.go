@@ -25,6 +25,9 @@ type Serve struct {
 	// GitAllowLoopback lets Git sources be fetched from this machine's
 	// loopback addresses (gitindex.GuardHTTP).
 	GitAllowLoopback bool `json:"git_allow_loopback"`
+	// PullLogRetention is how long pulls stay in the pull log; 0 keeps
+	// them for ever.
+	PullLogRetention Duration `json:"pull_log_retention"`
 	// GCGrace is how long garbage collection leaves unreferenced data.
 	GCGrace     Duration `json:"gc_grace"`
 	DebugAddr   string   `json:"debug_addr"`   // if set, serve Go's pprof handlers here
@@ -36,13 +39,14 @@ type Serve struct {
 // Defaults returns the embedded defaults: local disk and SQLite under ./.data.
 func Defaults() Serve {
 	return Serve{
-		Addr:            "127.0.0.1:8080",
-		Data:            ".data",
-		LogLevel:        "info",
-		LogFormat:       "text",
-		ReapInterval:    Duration{10 * time.Minute},
-		GitPollInterval: Duration{time.Minute},
-		GCGrace:         Duration{time.Hour},
+		Addr:             "127.0.0.1:8080",
+		Data:             ".data",
+		LogLevel:         "info",
+		LogFormat:        "text",
+		ReapInterval:     Duration{10 * time.Minute},
+		GitPollInterval:  Duration{time.Minute},
+		GCGrace:          Duration{time.Hour},
+		PullLogRetention: Duration{90 * 24 * time.Hour},
 	}
 }
 
@@ -72,6 +76,7 @@ var Env = map[string]string{
 	"reap-interval":          "BALLAST_REAP_INTERVAL",
 	"git-poll-interval":      "BALLAST_GIT_POLL_INTERVAL",
 	"gc-grace":               "BALLAST_GC_GRACE",
+	"pull-log-retention":     "BALLAST_PULL_LOG_RETENTION",
 	"git-allow-loopback":     "BALLAST_GIT_ALLOW_LOOPBACK",
 	"debug-addr":             "BALLAST_DEBUG_ADDR",
 	"metrics-addr":           "BALLAST_METRICS_ADDR",
@@ -105,7 +110,7 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 	}
 	durations := map[string]*time.Duration{
 		"reap-interval": &c.ReapInterval.Duration, "git-poll-interval": &c.GitPollInterval.Duration,
-		"gc-grace": &c.GCGrace.Duration,
+		"gc-grace": &c.GCGrace.Duration, "pull-log-retention": &c.PullLogRetention.Duration,
 	}
 	for key, p := range durations {
 		if v := getenv(Env[key]); v != "" {
@@ -143,8 +148,8 @@ func (c *Serve) Validate() error {
 	if c.ReapInterval.Duration <= 0 || c.GitPollInterval.Duration <= 0 {
 		return fmt.Errorf("reap and git poll intervals must be positive")
 	}
-	if c.GCGrace.Duration < 0 {
-		return fmt.Errorf("gc grace must not be negative")
+	if c.GCGrace.Duration < 0 || c.PullLogRetention.Duration < 0 {
+		return fmt.Errorf("gc grace and pull log retention must not be negative")
 	}
 	return nil
 }

@@ -143,3 +143,28 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("timed out waiting")
 }
+
+func TestPrune(t *testing.T) {
+	d := openDB(t)
+	r := newRecorder(d, Options{})
+	now := time.Now()
+	var evs []PullEvent
+	for i := range 25 {
+		ev := event(i)
+		ev.Time = now.Add(-time.Duration(i) * time.Hour) // 0 h to 24 h old
+		evs = append(evs, ev)
+	}
+	if err := r.insert(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	n, err := r.Prune(context.Background(), now.Add(-10*time.Hour-time.Minute))
+	if err != nil || n != 14 {
+		t.Fatalf("Prune of pulls older than 10 h: %d, %v; want the 14 from 11 h to 24 h old", n, err)
+	}
+	if c := count(t, d); c != 11 {
+		t.Fatalf("%d pulls left, want 11", c)
+	}
+	if n, err := r.Prune(context.Background(), now.Add(-100*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("a second Prune deleted %d (%v)", n, err)
+	}
+}

@@ -15,8 +15,10 @@ type GCStats struct {
 	Chunks int   // chunk records deleted
 	Packs  int   // pack objects deleted
 	Freed  int64 // bytes of the packs deleted
-	// Dead is the size of the unreferenced chunks left in packs that still
-	// hold live ones: what repacking would free, once there is repacking.
+	// Dead is the space in packs that still hold a chunk that no chunk
+	// occupies any more: what repacking would free, once there is
+	// repacking. It includes the packs' trailers, 41 bytes per chunk
+	// they were written with.
 	Dead int64
 }
 
@@ -63,9 +65,11 @@ func (s *Store) GC(ctx context.Context, grace time.Duration) (GCStats, error) {
 	if err != nil {
 		return st, err
 	}
+	// Of each pack that still holds a chunk, the bytes no recorded chunk
+	// occupies (the trailer's few bytes per entry included).
 	err = s.db.QueryRowContext(ctx,
-		`SELECT COALESCE(SUM(c.stored_size), 0) FROM chunks c WHERE
-		   NOT EXISTS (SELECT 1 FROM blob_chunks bc WHERE bc.chunk = c.id)`).Scan(&st.Dead)
+		`SELECT COALESCE(SUM(p.size - (SELECT SUM(c.stored_size) FROM chunks c WHERE c.pack = p.name)), 0)
+		 FROM packs p WHERE EXISTS (SELECT 1 FROM chunks c WHERE c.pack = p.name)`).Scan(&st.Dead)
 	if err != nil {
 		return st, fmt.Errorf("store index: gc: dead bytes: %w", err)
 	}

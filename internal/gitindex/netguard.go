@@ -68,6 +68,9 @@ func (p *addrPolicy) check(ip netip.Addr) error {
 // address is refused too. Connect also refuses such literal addresses at
 // once.
 //
+// A proxy named by HTTP_PROXY or HTTPS_PROXY is an address like any other:
+// a proxy on this machine needs allowLoopback.
+//
 // It replaces go-git's http and https transports, which are process-wide.
 func GuardHTTP(allowLoopback bool) {
 	p := &addrPolicy{allowLoopback: allowLoopback}

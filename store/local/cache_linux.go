@@ -19,17 +19,18 @@ const writebackEvery = 8 << 20
 // reports any that matter.
 type writebackWriter struct {
 	f       *os.File
+	fd      int   // f's descriptor, taken once: Fd may cost a system call
 	started int64 // bytes whose writeback was started
 	written int64
 }
 
-func newFileWriter(f *os.File) io.Writer { return &writebackWriter{f: f} }
+func newFileWriter(f *os.File) io.Writer { return &writebackWriter{f: f, fd: int(f.Fd())} }
 
 func (w *writebackWriter) Write(p []byte) (int, error) {
 	n, err := w.f.Write(p)
 	w.written += int64(n)
 	if w.written-w.started >= writebackEvery {
-		_ = unix.SyncFileRange(int(w.f.Fd()), w.started, w.written-w.started, unix.SYNC_FILE_RANGE_WRITE)
+		_ = unix.SyncFileRange(w.fd, w.started, w.written-w.started, unix.SYNC_FILE_RANGE_WRITE)
 		w.started = w.written
 	}
 	return n, err

@@ -38,21 +38,29 @@ type registryServer struct {
 	reg   *oci.Registry
 }
 
-func newRegistryServer(t *testing.T) *registryServer {
+// newTestStore returns a fresh metadata DB and a store over it on the
+// in-memory backend, both closed when the test ends.
+func newTestStore(t *testing.T) (*db.DB, *store.Store) {
 	t.Helper()
-	t.Setenv("BALLAST_TOKEN", "")
-	ctx := context.Background()
-	d, err := db.OpenSQLite(ctx, filepath.Join(t.TempDir(), "meta.db"))
+	d, err := db.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "meta.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	log := slog.New(slog.DiscardHandler)
-	st, err := store.New(memory.New(), d, store.Options{Logger: log})
+	st, err := store.New(memory.New(), d, store.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return d, st
+}
+
+func newRegistryServer(t *testing.T) *registryServer {
+	t.Helper()
+	t.Setenv("BALLAST_TOKEN", "")
+	ctx := context.Background()
+	d, st := newTestStore(t)
+	log := slog.New(slog.DiscardHandler)
 	tokens := auth.NewTokens(d)
 	key, err := auth.LoadOrCreateKey(ctx, d, "registry-token")
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,10 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ballastml/ballast/internal/config"
-	"github.com/ballastml/ballast/internal/db"
 	"github.com/ballastml/ballast/internal/pulllog"
-	"github.com/ballastml/ballast/store"
-	"github.com/ballastml/ballast/store/memory"
 )
 
 // TestServeFlagsAllApplied sets every serve flag to a value other than its
@@ -68,17 +64,8 @@ func TestServeFlagsAllApplied(t *testing.T) {
 // than the retention and keeps the others; a retention of 0 keeps all.
 func TestHousekeepingPrunesPullLog(t *testing.T) {
 	ctx := context.Background()
-	d, err := db.OpenSQLite(ctx, filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d, st := newTestStore(t)
 	log := slog.New(slog.DiscardHandler)
-	st, err := store.New(memory.New(), d, store.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	pulls := pulllog.New(d, pulllog.Options{Logger: log})
 	for _, age := range []time.Duration{time.Hour, 48 * time.Hour, 72 * time.Hour} {
 		pulls.Record(pulllog.PullEvent{Time: time.Now().Add(-age), Repo: "ml/a", Digest: "sha256:" + strings.Repeat("a", 64),

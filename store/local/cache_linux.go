@@ -11,15 +11,24 @@ import (
 // their writeback to disk is started.
 const writebackEvery = 8 << 20
 
+// dropLag is how far behind the writeback started last the cache is
+// dropped: far enough that the disk has usually finished those bytes, so
+// waiting for them costs nothing.
+const dropLag = 8 << 20
+
 // writebackWriter writes to f and starts the writeback of every
 // writebackEvery bytes as soon as they are written (sync_file_range, which
-// does not wait). The disk then works while the pack is still being
-// filled, and the fsync that ends a Put waits for the last few MiB rather
-// than for the whole pack. Errors of the advice are ignored: the fsync
+// does not wait). The disk then works while the object is still being
+// written, and the fsync that ends a Put waits for the last few MiB rather
+// than for the whole object. What was started dropLag bytes before is
+// waited for and dropped from the page cache (see dropCache), so a large
+// object holds a few tens of MiB of cache at most, and its next pages
+// reuse those just freed. Errors of the advice are ignored: the fsync
 // reports any that matter.
 type writebackWriter struct {
 	f       *os.File
 	fd      int   // f's descriptor, taken once: Fd may cost a system call
+	dropped int64 // bytes written back and dropped from the cache
 	started int64 // bytes whose writeback was started
 	written int64
 }
@@ -31,6 +40,12 @@ func (w *writebackWriter) Write(p []byte) (int, error) {
 	w.written += int64(n)
 	if w.written-w.started >= writebackEvery {
 		_ = unix.SyncFileRange(w.fd, w.started, w.written-w.started, unix.SYNC_FILE_RANGE_WRITE)
+		if end := w.started - dropLag; end > w.dropped {
+			_ = unix.SyncFileRange(w.fd, w.dropped, end-w.dropped,
+				unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER)
+			_ = unix.Fadvise(w.fd, w.dropped, end-w.dropped, unix.FADV_DONTNEED)
+			w.dropped = end
+		}
 		w.started = w.written
 	}
 	return n, err

@@ -89,7 +89,8 @@ func (s *Store) concatDigest(ctx context.Context, repo string, parts []Part) (di
 }
 
 // concatRecipe chunks and stores the literal parts and splices in the
-// recipes of the blob parts, in order.
+// recipes of the blob parts, in order. A staged blob part is compacted
+// first, so that it has a recipe.
 func (s *Store) concatRecipe(ctx context.Context, parts []Part) (rec recipe, err error) {
 	w := &chunkWorker{s: s, ctx: ctx, pw: newPackWriter(ctx, s), seen: make(map[chunkID]struct{})}
 	defer func() {
@@ -99,6 +100,9 @@ func (s *Store) concatRecipe(ctx context.Context, parts []Part) (rec recipe, err
 	}()
 	for _, p := range parts {
 		if p.Blob != "" {
+			if err = s.ensureCompacted(ctx, p.Blob); err != nil {
+				return recipe{}, err
+			}
 			err = s.walkRecipe(ctx, p.Blob, 0, 1<<62, func(c recipeChunk) error {
 				w.rec.ids = append(w.rec.ids, c.id)
 				w.rec.sizes = append(w.rec.sizes, c.size)

@@ -10,11 +10,13 @@ import (
 
 // GCStats says what one GC pass did.
 type GCStats struct {
-	Noted  int   // blobs newly found linked to no repository
-	Blobs  int   // blobs deleted, with their recipes
-	Chunks int   // chunk records deleted
-	Packs  int   // pack objects deleted
-	Freed  int64 // bytes of the packs deleted
+	Compacted      int   // staged blobs chunked and packed first
+	CompactedBytes int64 // their size
+	Noted          int   // blobs newly found linked to no repository
+	Blobs          int   // blobs deleted, with their recipes
+	Chunks         int   // chunk records deleted
+	Packs          int   // pack objects deleted
+	Freed          int64 // bytes of the packs deleted
 	// Dead is the space in packs that still hold a chunk that no chunk
 	// occupies any more: what repacking would free, once there is
 	// repacking. It includes the packs' trailers, 41 bytes per chunk
@@ -22,12 +24,13 @@ type GCStats struct {
 	Dead int64
 }
 
-// GC deletes what nothing references any more, never anything younger
-// than grace:
+// GC compacts the staged blobs (Compact), then deletes what nothing
+// references any more, never anything younger than grace:
 //
 //  1. blobs linked to no repository are noted; those noted at least grace
 //     ago and still unlinked are deleted with their recipes (with a grace
-//     of 0, those found unlinked now);
+//     of 0, those found unlinked now), staged ones with their staged
+//     objects;
 //  2. chunks no recipe uses, in packs written at least grace ago, are
 //     forgotten;
 //  3. packs left with no chunk are deleted from the backend.
@@ -43,9 +46,12 @@ func (s *Store) GC(ctx context.Context, grace time.Duration) (GCStats, error) {
 	if grace < 0 {
 		return st, fmt.Errorf("store: gc: negative grace %v", grace)
 	}
+	var err error
+	if st.Compacted, st.CompactedBytes, err = s.Compact(ctx); err != nil {
+		return st, err
+	}
 	now := time.Now()
 	cutoff := now.Add(-grace).Unix()
-	var err error
 	if st.Noted, err = s.noteUnlinked(ctx, now.Unix()); err != nil {
 		return st, err
 	}
@@ -123,7 +129,8 @@ func (s *Store) deleteUnlinkedBlobs(ctx context.Context, cutoff int64) (int, err
 	return n, nil
 }
 
-// deleteBlob deletes blob d and its recipe if no repository links it. The
+// deleteBlob deletes blob d and its recipe or staged object if no
+// repository links it. The
 // first statement takes the database's write lock, so no link can appear
 // between the check and the deletes.
 func (s *Store) deleteBlob(ctx context.Context, d string) (bool, error) {
@@ -147,8 +154,17 @@ func (s *Store) deleteBlob(ctx context.Context, d string) (bool, error) {
 	case !errors.Is(err, sql.ErrNoRows):
 		return false, fmt.Errorf("store index: gc: %w", err)
 	}
+	var stagedObject string
+	var stagedSize int64
 	if !linked {
+		err := tx.QueryRowContext(ctx,
+			`SELECT s.object, b.size FROM staged_blobs s JOIN blobs b ON b.digest = s.digest WHERE s.digest = ?`, d).
+			Scan(&stagedObject, &stagedSize)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return false, fmt.Errorf("store index: gc: %w", err)
+		}
 		for _, q := range []string{
+			`DELETE FROM staged_blobs WHERE digest = ?`,
 			`DELETE FROM blob_chunks WHERE digest = ?`,
 			`DELETE FROM blobs WHERE digest = ?`,
 			// The publisher's record of image-form tar layers names blobs
@@ -162,6 +178,10 @@ func (s *Store) deleteBlob(ctx context.Context, d string) (bool, error) {
 	}
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("store index: gc: %w", err)
+	}
+	if stagedObject != "" {
+		s.stagedBytes.Add(-stagedSize)
+		s.dropObject(stagedObject)
 	}
 	return !linked, nil
 }

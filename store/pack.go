@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"time"
 )
@@ -168,11 +166,4 @@ func (w *packWriter) abort(cause error) {
 	w.s.inflight.remove(names...)
 }
 
-func newPackName() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	h := hex.EncodeToString(b[:])
-	return packPrefix + h[:2] + "/" + h + ".pack"
-}
+func newPackName() string { return newObjectName(packPrefix, ".pack") }

@@ -25,6 +25,7 @@ func (s *Store) Put(ctx context.Context, repo string, d digest.Digest, size int6
 	if size < 0 {
 		return BlobInfo{}, fmt.Errorf("%w: negative size %d", ErrSizeMismatch, size)
 	}
+	defer s.foreground()()
 	unlock := s.digestLocks.lock(d.String())
 	defer unlock()
 
@@ -43,6 +44,13 @@ func (s *Store) Put(ctx context.Context, repo string, d digest.Digest, size int6
 			return BlobInfo{}, err
 		}
 		return info, nil
+	}
+	if s.shouldStage(size) {
+		object, sums, err := s.stage(ctx, d, size, r)
+		if err != nil {
+			return BlobInfo{}, err
+		}
+		return info, s.commitStaged(ctx, repo, info, object, sums)
 	}
 	rec, err := s.ingest(ctx, d, size, r)
 	if err != nil {

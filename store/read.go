@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -34,11 +35,11 @@ func (s *Store) Open(ctx context.Context, repo string, d digest.Digest, offset, 
 		end = offset + length
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	r := &blobReader{cancel: cancel, ch: make(chan readResult, s.readAhead()), s: s}
+	r := &blobReader{cancel: cancel, ch: make(chan readResult, s.readAhead()), s: s, done: s.foreground()}
 	go func() {
 		// The producer's error is published by closing the channel, so a
 		// stream cut short (cancelled) never looks like a clean EOF.
-		r.prodErr = s.produce(ctx, d, offset, end, r.ch)
+		r.prodErr = s.produce(ctx, d, info.Size, offset, end, r.ch)
 		close(r.ch)
 	}()
 	return r, nil
@@ -55,11 +56,13 @@ type readResult struct {
 }
 
 type blobReader struct {
-	s      *Store
-	cancel context.CancelFunc
-	ch     chan readResult
-	cur    readResult
-	err    error
+	s        *Store
+	done     func() // ends the reader's foreground activity
+	internal bool   // the store's own read, not counted in Stats
+	cancel   context.CancelFunc
+	ch       chan readResult
+	cur      readResult
+	err      error
 
 	prodErr error // set by the producer before it closes ch
 }
@@ -82,7 +85,9 @@ func (r *blobReader) Read(p []byte) (int, error) {
 	}
 	n := copy(p, r.cur.data)
 	r.cur.data = r.cur.data[n:]
-	r.s.counters.bytesRead.Add(int64(n))
+	if !r.internal {
+		r.s.counters.bytesRead.Add(int64(n))
+	}
 	return n, nil
 }
 
@@ -96,6 +101,10 @@ func (r *blobReader) release() {
 // Close stops the producer and releases buffers.
 func (r *blobReader) Close() error {
 	r.cancel()
+	if r.done != nil {
+		r.done()
+		r.done = nil
+	}
 	r.release()
 	for res := range r.ch {
 		if res.buf != nil {
@@ -110,9 +119,34 @@ func (r *blobReader) Close() error {
 // few large requests instead of one per chunk.
 const maxRun = 8 << 20
 
-// produce sends the verified bytes [start, end) of d to out and returns
-// nil once all were sent, or the error that stopped it.
-func (s *Store) produce(ctx context.Context, d digest.Digest, start, end int64, out chan<- readResult) error {
+// produce sends the verified bytes [start, end) of d, a blob of size
+// bytes, to out and returns nil once all were sent, or the error that
+// stopped it. A staged blob is read from its staged object, unless the
+// compactor replaced that with a recipe meanwhile.
+func (s *Store) produce(ctx context.Context, d digest.Digest, size, start, end int64, out chan<- readResult) error {
+	if start >= end {
+		return nil
+	}
+	send := func(data []byte, buf *[]byte) error {
+		select {
+		case out <- readResult{data: data, buf: buf}:
+			return nil
+		case <-ctx.Done():
+			s.bufs.Put(buf)
+			return ctx.Err()
+		}
+	}
+	st, isStaged, err := s.stagedOf(ctx, d)
+	if err != nil {
+		return err
+	}
+	if isStaged {
+		next, err := s.produceStaged(ctx, d, st, size, start, end, send)
+		if !errors.Is(err, errStagedGone) {
+			return err
+		}
+		start = next
+	}
 	emit := func(c recipeChunk, buf *[]byte) error {
 		lo, hi := int64(0), int64(c.size)
 		if c.blobOffset < start {
@@ -121,13 +155,7 @@ func (s *Store) produce(ctx context.Context, d digest.Digest, start, end int64, 
 		if c.blobOffset+hi > end {
 			hi = end - c.blobOffset
 		}
-		select {
-		case out <- readResult{data: (*buf)[lo:hi], buf: buf}:
-			return nil
-		case <-ctx.Done():
-			s.bufs.Put(buf)
-			return ctx.Err()
-		}
+		return send((*buf)[lo:hi], buf)
 	}
 	var run []recipeChunk
 	runBytes := 0
@@ -139,7 +167,8 @@ func (s *Store) produce(ctx context.Context, d digest.Digest, start, end int64, 
 		run, runBytes = run[:0], 0
 		return err
 	}
-	err := s.walkRecipe(ctx, d, start, end, func(c recipeChunk) error {
+	covered := start // the recipe's chunks so far cover [start, covered)
+	err = s.walkRecipe(ctx, d, start, end, func(c recipeChunk) error {
 		if n := len(run); n > 0 {
 			last := run[n-1]
 			if c.pack != last.pack || c.offset != last.offset+int64(last.stored) || runBytes+c.stored > maxRun {
@@ -148,12 +177,21 @@ func (s *Store) produce(ctx context.Context, d digest.Digest, start, end int64, 
 				}
 			}
 		}
+		if c.blobOffset > covered {
+			return fmt.Errorf("%w: blob %s: recipe skips bytes %d to %d", ErrCorrupt, d, covered, c.blobOffset)
+		}
+		covered = c.blobOffset + int64(c.size)
 		run = append(run, c)
 		runBytes += c.stored
 		return nil
 	})
 	if err == nil {
 		err = flush()
+	}
+	if err == nil && covered < end {
+		// Neither staged nor chunked, or a recipe cut short: never let
+		// that pass for a short blob.
+		err = fmt.Errorf("%w: blob %s: recipe ends at byte %d of %d", ErrCorrupt, d, covered, end)
 	}
 	return err
 }

@@ -10,14 +10,20 @@ import (
 
 // ReapOrphans removes leftovers of failed, crashed and abandoned uploads and
 // returns how many objects and sessions it removed:
-//   - packs that no committed metadata references, older than OrphanAge;
+//   - packs and staged objects that no committed metadata references,
+//     older than OrphanAge;
 //   - upload sessions untouched for longer than UploadMaxAge;
 //   - upload pieces that no session accounts for, older than OrphanAge.
 //
-// Packs of Puts still running in this process are never touched, whatever
-// their age.
+// Packs and staged objects of Puts still running in this process are never
+// touched, whatever their age.
 func (s *Store) ReapOrphans(ctx context.Context) (int, error) {
 	packs, err := s.reapPacks(ctx)
+	if err != nil {
+		return packs, err
+	}
+	staged, err := s.reapStaged(ctx)
+	packs += staged
 	if err != nil {
 		return packs, err
 	}
@@ -36,6 +42,20 @@ func (s *Store) reapPacks(ctx context.Context) (int, error) {
 			return false, nil
 		}
 		known, err := s.exists(ctx, `SELECT 1 FROM packs WHERE name = ?`, oi.Name)
+		return !known, err
+	})
+}
+
+// reapStaged removes staged objects no staged blob refers to: left by a
+// crash before the commit, or after a compaction or GC that could not
+// delete them.
+func (s *Store) reapStaged(ctx context.Context) (int, error) {
+	cutoff := time.Now().Add(-s.opts.OrphanAge)
+	return s.reapObjects(ctx, stagedPrefix, func(oi ObjectInfo) (bool, error) {
+		if !strings.HasSuffix(oi.Name, ".raw") || oi.ModTime.After(cutoff) || s.inflight.has(oi.Name) {
+			return false, nil
+		}
+		known, err := s.exists(ctx, `SELECT 1 FROM staged_blobs WHERE object = ?`, oi.Name)
 		return !known, err
 	})
 }

@@ -6,7 +6,10 @@ import "sync/atomic"
 type Stats struct {
 	BlobsStored   int64 // new blobs committed by Put (not blobs only linked)
 	BytesStored   int64 // their logical size
-	PackBytes     int64 // bytes of the packs written for them: after dedup and compression
+	BlobsStaged   int64 // of those, blobs staged raw for the compactor
+	Compacted     int64 // staged blobs the compactor chunked and packed
+	StagedBytes   int64 // size of the staged blobs waiting now (a gauge)
+	PackBytes     int64 // bytes of the packs written: after dedup and compression
 	BytesRead     int64 // bytes returned by readers from Open
 	CorruptChunks int64 // chunks that failed verification on a read
 	GCBlobs       int64 // blobs deleted by GC
@@ -17,6 +20,7 @@ type Stats struct {
 // counters holds Stats as atomics.
 type counters struct {
 	blobsStored, bytesStored, packBytes, bytesRead, corruptChunks atomic.Int64
+	blobsStaged, blobsCompacted                                   atomic.Int64
 	gcBlobs, gcPacks, gcBytesFreed                                atomic.Int64
 }
 
@@ -25,6 +29,7 @@ func (s *Store) Stats() Stats {
 	c := &s.counters
 	return Stats{
 		BlobsStored: c.blobsStored.Load(), BytesStored: c.bytesStored.Load(), PackBytes: c.packBytes.Load(),
+		BlobsStaged: c.blobsStaged.Load(), Compacted: c.blobsCompacted.Load(), StagedBytes: s.stagedBytes.Load(),
 		BytesRead: c.bytesRead.Load(), CorruptChunks: c.corruptChunks.Load(),
 		GCBlobs: c.gcBlobs.Load(), GCPacks: c.gcPacks.Load(), GCBytesFreed: c.gcBytesFreed.Load(),
 	}

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/opencontainers/go-digest"
 
 	"github.com/ballastml/ballast/internal/db"
 	"github.com/ballastml/ballast/store/chunker"
@@ -27,6 +29,14 @@ type Options struct {
 	// UploadMaxAge is how long an upload session may stay untouched before
 	// it is abandoned and reaped.
 	UploadMaxAge time.Duration
+	// StageMin is the size from which an upload is staged: acknowledged
+	// once stored raw, and chunked by the compactor afterwards (stage.go).
+	// Zero means DefaultStageMin; a negative value turns staging off, so
+	// every upload is chunked before Put returns.
+	StageMin int64
+	// StageBacklog bounds the bytes of staged blobs not compacted yet;
+	// uploads beyond it are chunked inline. Zero means DefaultStageBacklog.
+	StageBacklog int64
 	// Logger receives corruption reports and reaper activity.
 	Logger *slog.Logger
 }
@@ -48,6 +58,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.UploadMaxAge <= 0 {
 		o.UploadMaxAge = 24 * time.Hour
+	}
+	if o.StageMin == 0 {
+		o.StageMin = DefaultStageMin
+	}
+	if o.StageBacklog <= 0 {
+		o.StageBacklog = DefaultStageBacklog
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -79,11 +95,19 @@ type Store struct {
 	counters counters // for Stats
 
 	digestLocks keyedMutex // serialises Puts of the same digest
-	inflight    packSet    // packs written but not yet committed
+	inflight    packSet    // packs and staged objects written but not yet committed
 	bufs        sync.Pool  // chunk-sized scratch buffers
 	blocks      sync.Pool  // *block: buffers of incoming streams
+	stageBlocks sync.Pool  // *block: stagedBlock-sized buffers of staged uploads
 	chunkBufs   sync.Pool  // *chunkBuf: cut chunks, slices of blocks
 	subs        subscribers
+
+	active        atomic.Int64 // transfers running (Puts, open readers)
+	lastTransfer  atomic.Int64 // when the last transfer ended, Unix nanoseconds
+	stagedBytes   atomic.Int64 // size of the staged blobs: the compactor's backlog
+	compactWake   chan struct{}
+	compactMu     sync.Mutex             // one compaction at a time
+	compactFailed map[digest.Digest]bool // staged blobs found corrupt; guarded by compactMu
 }
 
 // New returns a store keeping bytes in backend and metadata in database.
@@ -114,9 +138,19 @@ func New(backend Backend, database *db.DB, opts Options) (*Store, error) {
 		dec.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &Store{backend: backend, db: database, opts: opts, log: opts.Logger, enc: enc, dec: dec, chunkExistsStmt: stmt}
+	staged, err := loadStagedBytes(context.Background(), database)
+	if err != nil {
+		enc.Close()
+		dec.Close()
+		stmt.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s := &Store{backend: backend, db: database, opts: opts, log: opts.Logger, enc: enc, dec: dec, chunkExistsStmt: stmt,
+		compactWake: make(chan struct{}, 1), compactFailed: make(map[digest.Digest]bool)}
+	s.stagedBytes.Store(staged)
 	s.bufs.New = func() any { b := make([]byte, 0, opts.Chunking.Max); return &b }
 	s.blocks.New = func() any { return &block{buf: make([]byte, blockSize(opts.Chunking)), pool: &s.blocks} }
+	s.stageBlocks.New = func() any { return &block{buf: make([]byte, stagedBlock), pool: &s.stageBlocks} }
 	s.chunkBufs.New = func() any { return &chunkBuf{pool: &s.chunkBufs} }
 	return s, nil
 }

@@ -29,9 +29,35 @@ type fixture struct {
 	backend store.Backend
 }
 
+// newFixture is a store that chunks every blob inline; inModes runs a test
+// in both ways of storing.
 func newFixture(t *testing.T, backend store.Backend) *fixture {
 	t.Helper()
-	return newFixtureOpts(t, backend, store.Options{Chunking: testChunking, PackSize: 1 << 20})
+	return newFixtureOpts(t, backend, store.Options{Chunking: testChunking, PackSize: 1 << 20, StageMin: -1})
+}
+
+// inModes runs test in both ways Put stores a blob: chunked before Put
+// returns ("inline"), and staged raw for the compactor ("staged", every
+// blob but the empty one).
+func inModes(t *testing.T, test func(t *testing.T, f *fixture)) {
+	for _, m := range []struct {
+		name     string
+		stageMin int64
+	}{{"inline", -1}, {"staged", 1}} {
+		t.Run(m.name, func(t *testing.T) {
+			test(t, newFixtureOpts(t, nil, store.Options{Chunking: testChunking, PackSize: 1 << 20, StageMin: m.stageMin}))
+		})
+	}
+}
+
+// compact runs a compaction pass and returns how many blobs it compacted.
+func (f *fixture) compact(t *testing.T) int {
+	t.Helper()
+	n, _, err := f.st.Compact(context.Background())
+	if err != nil {
+		t.Fatalf("Compact: %v", err)
+	}
+	return n
 }
 
 // newFixtureOpts is newFixture with the store's options given.
@@ -113,30 +139,49 @@ func (f *fixture) backendBytes(t *testing.T) (objects int, size int64) {
 	return objects, size
 }
 
-func TestRoundTrip(t *testing.T) {
-	f := newFixture(t, nil)
-	for i, n := range []int{0, 1, 3, 100 << 10, 3<<20 + 17} {
+func TestRoundTrip(t *testing.T) { inModes(t, testRoundTrip) }
+
+func testRoundTrip(t *testing.T, f *fixture) {
+	var blobs [][]byte
+	for i, n := range []int{0, 1, 3, 100 << 10, 1 << 20, 3<<20 + 17} {
 		b := randomBytes(uint64(i), n)
+		blobs = append(blobs, b)
 		f.put(t, "ml/x", b)
-		got, err := f.read(t, "ml/x", sha(b), 0, -1)
-		if err != nil || !bytes.Equal(got, b) {
-			t.Fatalf("size %d: read back %d bytes, err %v", n, len(got), err)
-		}
-		info, err := f.st.Stat(context.Background(), "ml/x", sha(b))
-		if err != nil || info.Size != int64(n) {
-			t.Fatalf("Stat: %+v %v", info, err)
+	}
+	check := func(when string) {
+		for _, b := range blobs {
+			got, err := f.read(t, "ml/x", sha(b), 0, -1)
+			if err != nil || !bytes.Equal(got, b) {
+				t.Fatalf("%s: size %d: read back %d bytes, err %v", when, len(b), len(got), err)
+			}
+			info, err := f.st.Stat(context.Background(), "ml/x", sha(b))
+			if err != nil || info.Size != int64(len(b)) {
+				t.Fatalf("%s: Stat: %+v %v", when, info, err)
+			}
 		}
 	}
+	check("after Put")
+	f.compact(t)
+	check("after Compact")
 }
 
-func TestRangeReads(t *testing.T) {
-	f := newFixture(t, nil)
+func TestRangeReads(t *testing.T) { inModes(t, testRangeReads) }
+
+func testRangeReads(t *testing.T, f *fixture) {
 	b := randomBytes(7, 2<<20+333)
 	f.put(t, "ml/x", b)
+	checkRanges(t, f, b)
+	f.compact(t)
+	checkRanges(t, f, b)
+}
+
+func checkRanges(t *testing.T, f *fixture, b []byte) {
+	t.Helper()
 	size := int64(len(b))
 	cases := []struct{ off, n int64 }{
 		{0, 1}, {0, size}, {1, size - 1}, {size - 1, 1}, {size - 1, -1}, {size, 0},
 		{12345, 70000}, {65535, 2}, {1 << 20, 5 << 20}, {500, 0},
+		{1<<20 - 1, 2}, {1<<20 - 1, 1<<20 + 2}, {2 << 20, 333}, {2<<20 - 5, 10},
 	}
 	for _, c := range cases {
 		got, err := f.read(t, "ml/x", sha(b), c.off, c.n)
@@ -158,8 +203,9 @@ func TestRangeReads(t *testing.T) {
 	}
 }
 
-func TestBadContentStoresNothing(t *testing.T) {
-	f := newFixture(t, nil)
+func TestBadContentStoresNothing(t *testing.T) { inModes(t, testBadContentStoresNothing) }
+
+func testBadContentStoresNothing(t *testing.T, f *fixture) {
 	b := randomBytes(1, 1<<20)
 	other := randomBytes(2, 1<<20)
 	cases := []struct {
@@ -182,7 +228,7 @@ func TestBadContentStoresNothing(t *testing.T) {
 			t.Errorf("%s: err %v, want %v", c.name, err, c.want)
 		}
 	}
-	for _, table := range []string{"blobs", "chunks", "packs", "links", "blob_chunks"} {
+	for _, table := range []string{"blobs", "chunks", "packs", "links", "blob_chunks", "staged_blobs"} {
 		if n := f.count(t, table); n != 0 {
 			t.Errorf("%s has %d rows after failed puts", table, n)
 		}
@@ -196,8 +242,9 @@ func TestBadContentStoresNothing(t *testing.T) {
 }
 
 // A reader error mid-stream (a client that disconnects) stores nothing.
-func TestReaderErrorStoresNothing(t *testing.T) {
-	f := newFixture(t, nil)
+func TestReaderErrorStoresNothing(t *testing.T) { inModes(t, testReaderErrorStoresNothing) }
+
+func testReaderErrorStoresNothing(t *testing.T, f *fixture) {
 	b := randomBytes(3, 4<<20)
 	boom := errors.New("connection reset")
 	r := io.MultiReader(bytes.NewReader(b[:3<<20]), errReader{boom})
@@ -252,10 +299,14 @@ func TestLinksArePerRepository(t *testing.T) {
 	}
 }
 
-func TestChunkDedupAcrossBlobs(t *testing.T) {
-	f := newFixture(t, nil)
+// TestChunkDedupAcrossBlobs: once compacted, a staged blob costs what an
+// inline one does.
+func TestChunkDedupAcrossBlobs(t *testing.T) { inModes(t, testChunkDedupAcrossBlobs) }
+
+func testChunkDedupAcrossBlobs(t *testing.T, f *fixture) {
 	base := randomBytes(6, 8<<20)
 	f.put(t, "ml/x", base)
+	f.compact(t)
 	_, one := f.backendBytes(t)
 	// A new version: 4 KiB changed in the middle, 1 KiB inserted near the start.
 	v2 := append([]byte{}, base[:1000]...)
@@ -263,6 +314,7 @@ func TestChunkDedupAcrossBlobs(t *testing.T) {
 	v2 = append(v2, base[1000:]...)
 	copy(v2[4<<20:], randomBytes(9, 4096))
 	f.put(t, "ml/x", v2)
+	f.compact(t)
 	_, two := f.backendBytes(t)
 	if grew := two - one; grew > int64(len(base))/8 {
 		t.Fatalf("a near-identical 8 MiB version added %d bytes; want < 1/8 of its size", grew)
@@ -273,8 +325,9 @@ func TestChunkDedupAcrossBlobs(t *testing.T) {
 	}
 }
 
-func TestConcurrentPutsOfSameBlob(t *testing.T) {
-	f := newFixture(t, nil)
+func TestConcurrentPutsOfSameBlob(t *testing.T) { inModes(t, testConcurrentPutsOfSameBlob) }
+
+func testConcurrentPutsOfSameBlob(t *testing.T, f *fixture) {
 	b := randomBytes(10, 3<<20)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -339,16 +392,20 @@ func TestMixedDataCompressesWhereItPays(t *testing.T) {
 	}
 }
 
-func TestSHA512(t *testing.T) {
-	f := newFixture(t, nil)
+func TestSHA512(t *testing.T) { inModes(t, testSHA512) }
+
+func testSHA512(t *testing.T, f *fixture) {
 	b := randomBytes(11, 200<<10)
 	d := digest.SHA512.FromBytes(b)
 	if _, err := f.st.Put(context.Background(), "ml/x", d, int64(len(b)), bytes.NewReader(b)); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.read(t, "ml/x", d, 0, -1)
-	if err != nil || !bytes.Equal(got, b) {
-		t.Fatalf("read: %v", err)
+	for _, when := range []string{"after Put", "after Compact"} {
+		got, err := f.read(t, "ml/x", d, 0, -1)
+		if err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("%s: read: %v", when, err)
+		}
+		f.compact(t)
 	}
 }
 

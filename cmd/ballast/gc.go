@@ -23,7 +23,8 @@ func newGCCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gc",
 		Short: "Run a garbage collection pass on the server now",
-		Long: `Run a garbage collection pass on a running server and print what it removed:
+		Long: `Run a garbage collection pass on a running server and print what it did. It
+first compacts staged uploads (chunks, deduplicates and packs them), then removes
 blobs deleted from every repository, and the chunks and packs nothing uses any more.
 The server also runs one every --reap-interval. By default the pass keeps what became
 unreferenced within the server's --gc-grace; --grace overrides that (0s: delete
@@ -63,6 +64,9 @@ everything unreferenced now). Needs an admin token.`,
 }
 
 func printGC(w io.Writer, r adminapi.GCResult) {
+	if r.Compacted > 0 {
+		fmt.Fprintf(w, "Compacted %d staged uploads (%s).\n", r.Compacted, formatSize(r.CompactedBytes))
+	}
 	fmt.Fprintf(w, "Garbage collection (grace %s): deleted %d blobs, %d chunks, %d packs; freed %s.\n",
 		r.Grace, r.Blobs, r.Chunks, r.Packs, formatSize(r.FreedBytes))
 	if r.Noted > 0 {
@@ -83,7 +87,7 @@ func gcFunc(st *store.Store, grace time.Duration) adminapi.GCFunc {
 		}
 		s, err := st.GC(ctx, g)
 		return adminapi.GCResult{
-			Grace: g.String(), Noted: s.Noted, Blobs: s.Blobs, Chunks: s.Chunks, Packs: s.Packs,
+			Grace: g.String(), Compacted: s.Compacted, CompactedBytes: s.CompactedBytes, Noted: s.Noted, Blobs: s.Blobs, Chunks: s.Chunks, Packs: s.Packs,
 			FreedBytes: s.Freed, DeadBytes: s.Dead,
 		}, err
 	}

@@ -42,7 +42,7 @@ func newServeCmd() *cobra.Command {
 Settings come from, in increasing precedence: defaults, --config FILE (JSON
 with the keys addr, data, public_url, anonymous_read, log_level, log_format,
 reap_interval, git_poll_interval, git_allow_loopback, gc_grace, pull_log_retention, debug_addr,
-metrics_addr, allow_sparse_manifests), BALLAST_* environment variables, and flags.
+metrics_addr, allow_sparse_manifests, inline_dedup), BALLAST_* environment variables, and flags.
 
 The first admin token is BALLAST_ADMIN_TOKEN if set; otherwise one is
 generated on first start and printed once.`,
@@ -77,6 +77,7 @@ func bindServeFlags(f *pflag.FlagSet, cfg *config.Serve, configFile *string) {
 	f.DurationVar(&cfg.GitPollInterval.Duration, "git-poll-interval", cfg.GitPollInterval.Duration, "how often connected Git repositories are fetched and indexed (env "+config.Env["git-poll-interval"]+")")
 	f.DurationVar(&cfg.ReapInterval.Duration, "reap-interval", cfg.ReapInterval.Duration, "how often leftovers of failed uploads are reaped and unreferenced data garbage-collected (env "+config.Env["reap-interval"]+")")
 	f.DurationVar(&cfg.PullLogRetention.Duration, "pull-log-retention", cfg.PullLogRetention.Duration, "how long pulls stay in the pull log; 0 keeps them for ever (env "+config.Env["pull-log-retention"]+")")
+	f.BoolVar(&cfg.InlineDedup, "inline-dedup", false, "chunk and deduplicate every upload before answering it; by default uploads of 8 MiB or more are stored as they arrive and deduplicated in the background, which makes pushes faster but needs their size in free space until then (env "+config.Env["inline-dedup"]+")")
 	f.DurationVar(&cfg.GCGrace.Duration, "gc-grace", cfg.GCGrace.Duration, "how long deleted blobs, and chunks and packs nothing uses, are kept before garbage collection removes them (env "+config.Env["gc-grace"]+")")
 }
 
@@ -107,6 +108,7 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 		"debug-addr":             func() { c.DebugAddr = fromFlags.DebugAddr },
 		"metrics-addr":           func() { c.MetricsAddr = fromFlags.MetricsAddr },
 		"allow-sparse-manifests": func() { c.AllowSparseManifests = fromFlags.AllowSparseManifests },
+		"inline-dedup":           func() { c.InlineDedup = fromFlags.InlineDedup },
 	}
 	flags.Visit(func(f *pflag.Flag) {
 		if apply, ok := set[f.Name]; ok {
@@ -151,7 +153,11 @@ func serve(ctx context.Context, c config.Serve) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.New(backend, database, store.Options{Logger: log})
+	opts := store.Options{Logger: log}
+	if c.InlineDedup {
+		opts.StageMin = -1
+	}
+	st, err := store.New(backend, database, opts)
 	if err != nil {
 		return err
 	}
@@ -194,6 +200,7 @@ func serve(ctx context.Context, c config.Serve) error {
 	hk := housekeeping{store: st, pulls: pulls, every: c.ReapInterval.Duration, grace: c.GCGrace.Duration,
 		retention: c.PullLogRetention.Duration, log: log}
 	loops.Go(func() { hk.run(ctx) })
+	loops.Go(func() { st.RunCompactor(ctx) })
 	var git *gitops // set before the server starts; the registry asks it for git-<sha12> tags
 	reg := oci.NewRegistry(oci.Config{
 		Store: st, Auth: authn, Tokens: registryTokens, DB: database, PublicURL: c.PublicURL,

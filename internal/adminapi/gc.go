@@ -22,12 +22,15 @@ type GCRequest struct {
 
 // GCResult is the response: what the pass removed and what it left.
 type GCResult struct {
-	Grace      string `json:"grace"`       // the grace the pass used
-	Noted      int    `json:"noted"`       // blobs newly found linked nowhere
-	Blobs      int    `json:"blobs"`       // blobs deleted
-	Chunks     int    `json:"chunks"`      // chunks forgotten
-	Packs      int    `json:"packs"`       // pack objects deleted
-	FreedBytes int64  `json:"freed_bytes"` // size of those packs
+	Grace string `json:"grace"` // the grace the pass used
+	// Compacted staged uploads (chunked, deduplicated and packed) first.
+	Compacted      int   `json:"compacted"`
+	CompactedBytes int64 `json:"compacted_bytes"`
+	Noted          int   `json:"noted"`       // blobs newly found linked nowhere
+	Blobs          int   `json:"blobs"`       // blobs deleted
+	Chunks         int   `json:"chunks"`      // chunks forgotten
+	Packs          int   `json:"packs"`       // pack objects deleted
+	FreedBytes     int64 `json:"freed_bytes"` // size of those packs
 	// DeadBytes are unreferenced bytes left in packs that also hold live
 	// chunks (kept whole: there is no repacking yet).
 	DeadBytes int64 `json:"dead_bytes"`

@@ -150,7 +150,7 @@ func (b *bench) measureChunking(opts chunker.Options, data []byte, d digest.Dige
 	if err != nil {
 		return res, err
 	}
-	st, err := store.New(backend, database, store.Options{Chunking: opts, Logger: slog.New(slog.DiscardHandler)})
+	st, err := store.New(backend, database, store.Options{Chunking: opts, StageMin: -1, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return res, err
 	}

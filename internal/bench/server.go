@@ -1,17 +1,22 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/ballastml/ballast/internal/adminapi"
 	"github.com/ballastml/ballast/internal/benchkit"
 )
 
@@ -169,6 +174,34 @@ func (b *bench) stopServer(s *server) {
 		b.printf("warning: ballast serve did not exit cleanly: %v", err)
 	}
 	os.RemoveAll(s.dir)
+}
+
+// compact has the server compact its staged uploads now (a GC pass that
+// deletes nothing recent), waits for it and returns how long it took and
+// how many bytes it compacted.
+func (s *server) compact(ctx context.Context) (time.Duration, int64, error) {
+	body := strings.NewReader(`{"grace": "24h"}`)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url+adminapi.GCPath, body)
+	if err != nil {
+		return 0, 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Content-Type", "application/json")
+	start := time.Now()
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return 0, 0, fmt.Errorf("POST %s: %s: %s", adminapi.GCPath, resp.Status, msg)
+	}
+	var res adminapi.GCResult
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return 0, 0, fmt.Errorf("POST %s: %w", adminapi.GCPath, err)
+	}
+	return time.Since(start), res.CompactedBytes, nil
 }
 
 // objectsSize is the apparent size of the server's stored objects.

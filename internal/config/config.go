@@ -34,6 +34,9 @@ type Serve struct {
 	MetricsAddr string   `json:"metrics_addr"` // if set, serve Prometheus metrics here
 	// AllowSparseManifests accepts OCI manifests whose blobs are not all present.
 	AllowSparseManifests bool `json:"allow_sparse_manifests"`
+	// InlineDedup chunks and deduplicates every upload before answering
+	// it, instead of staging large ones for the background compactor.
+	InlineDedup bool `json:"inline_dedup"`
 }
 
 // Defaults returns the embedded defaults: local disk and SQLite under ./.data.
@@ -81,6 +84,7 @@ var Env = map[string]string{
 	"debug-addr":             "BALLAST_DEBUG_ADDR",
 	"metrics-addr":           "BALLAST_METRICS_ADDR",
 	"allow-sparse-manifests": "BALLAST_ALLOW_SPARSE_MANIFESTS",
+	"inline-dedup":           "BALLAST_INLINE_DEDUP",
 }
 
 // LoadEnv overlays the BALLAST_* variables that are set onto c.
@@ -97,7 +101,7 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 	}
 	bools := map[string]*bool{
 		"anonymous-read": &c.AnonymousRead, "allow-sparse-manifests": &c.AllowSparseManifests,
-		"git-allow-loopback": &c.GitAllowLoopback,
+		"git-allow-loopback": &c.GitAllowLoopback, "inline-dedup": &c.InlineDedup,
 	}
 	for key, p := range bools {
 		if v := getenv(Env[key]); v != "" {

@@ -50,6 +50,8 @@ func New(stats func() store.Stats) *Metrics {
 	}{
 		{"ballast_store_blobs_stored_total", "New blobs stored (not blobs only linked to another repository).", func(s store.Stats) int64 { return s.BlobsStored }},
 		{"ballast_store_bytes_stored_total", "Logical bytes of the new blobs stored.", func(s store.Stats) int64 { return s.BytesStored }},
+		{"ballast_store_blobs_staged_total", "Of those, blobs staged raw for the compactor.", func(s store.Stats) int64 { return s.BlobsStaged }},
+		{"ballast_store_blobs_compacted_total", "Staged blobs the compactor chunked, deduplicated and packed.", func(s store.Stats) int64 { return s.Compacted }},
 		{"ballast_store_pack_bytes_written_total", "Bytes of packs written for them, after dedup and compression.", func(s store.Stats) int64 { return s.PackBytes }},
 		{"ballast_store_bytes_read_total", "Bytes read out of the store, verified.", func(s store.Stats) int64 { return s.BytesRead }},
 		{"ballast_store_corrupt_chunks_total", "Chunks that failed verification on a read.", func(s store.Stats) int64 { return s.CorruptChunks }},
@@ -60,6 +62,10 @@ func New(stats func() store.Stats) *Metrics {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
 			func() float64 { return float64(c.get(stats())) }))
 	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "ballast_store_staged_bytes",
+		Help: "Bytes of staged blobs waiting for the compactor.",
+	}, func() float64 { return float64(stats().StagedBytes) }))
 	return m
 }
 

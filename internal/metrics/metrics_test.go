@@ -24,7 +24,7 @@ func scrape(t *testing.T, m *metrics.Metrics) string {
 }
 
 func TestMetrics(t *testing.T) {
-	stats := store.Stats{BlobsStored: 2, BytesStored: 3 << 20, PackBytes: 1 << 20, BytesRead: 42, CorruptChunks: 1, GCBlobs: 5, GCPacks: 6, GCBytesFreed: 7}
+	stats := store.Stats{BlobsStored: 2, BytesStored: 3 << 20, BlobsStaged: 1, Compacted: 3, StagedBytes: 9, PackBytes: 1 << 20, BytesRead: 42, CorruptChunks: 1, GCBlobs: 5, GCPacks: 6, GCBytesFreed: 7}
 	m := metrics.New(func() store.Stats { return stats })
 	m.ObserveRequest(http.MethodPut, "/ml/x.git/info/lfs/objects/abc", 200, 0, 2*time.Second)
 	m.ObserveRequest(http.MethodGet, "/v2/ml/x/blobs/sha256:ab", 200, 1000, time.Millisecond)
@@ -43,6 +43,9 @@ func TestMetrics(t *testing.T) {
 		`ballast_store_blobs_stored_total 2`,
 		`ballast_store_bytes_stored_total 3.145728e+06`,
 		`ballast_store_pack_bytes_written_total 1.048576e+06`,
+		`ballast_store_blobs_staged_total 1`,
+		`ballast_store_blobs_compacted_total 3`,
+		`ballast_store_staged_bytes 9`,
 		`ballast_store_bytes_read_total 42`,
 		`ballast_store_corrupt_chunks_total 1`,
 		`ballast_gc_blobs_deleted_total 5`,

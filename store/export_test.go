@@ -1,0 +1,24 @@
+package store
+
+import (
+	"context"
+
+	"github.com/opencontainers/go-digest"
+)
+
+// StaleStagedRead looks up staged blob d's row, lets between run (a
+// compaction, say), then reads [start, end) with the row it looked up. It
+// returns where the read got to and its error: a reader that lost the race
+// with the compactor.
+func (s *Store) StaleStagedRead(ctx context.Context, d digest.Digest, size, start, end int64, between func()) (int64, bool, error) {
+	st, ok, err := s.stagedOf(ctx, d)
+	if err != nil || !ok {
+		return 0, ok, err
+	}
+	between()
+	next, err := s.produceStaged(ctx, d, st, size, start, end, func([]byte, *[]byte) error { return nil })
+	return next, true, err
+}
+
+// ErrStagedGone is errStagedGone, for tests.
+var ErrStagedGone = errStagedGone

@@ -1,0 +1,348 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ballastml/ballast/store"
+	"github.com/ballastml/ballast/store/local"
+)
+
+func newStagingFixture(t *testing.T, opts store.Options) *fixture {
+	t.Helper()
+	opts.Chunking, opts.PackSize = testChunking, 1<<20
+	if opts.StageMin == 0 {
+		opts.StageMin = 1
+	}
+	return newFixtureOpts(t, nil, opts)
+}
+
+// TestStagedPutIsRawUntilCompacted: a staged blob is one staged object and
+// no chunks; compaction replaces it with packs and a recipe and deletes it.
+func TestStagedPutIsRawUntilCompacted(t *testing.T) {
+	f := newStagingFixture(t, store.Options{StageMin: 1 << 20})
+	small, big := randomBytes(20, 1<<20-1), randomBytes(21, 3<<20+5)
+	f.put(t, "ml/x", small)
+	f.put(t, "ml/x", big)
+	if n := f.count(t, "staged_blobs"); n != 1 {
+		t.Fatalf("%d staged blobs, want 1 (the blob under StageMin is chunked inline)", n)
+	}
+	if n := countPrefix(t, f.backend, "staged/"); n != 1 {
+		t.Fatalf("%d staged objects, want 1", n)
+	}
+	var recipeRows int
+	if err := f.db.QueryRow(`SELECT COUNT(*) FROM blob_chunks WHERE digest = ?`, sha(big).String()).Scan(&recipeRows); err != nil || recipeRows != 0 {
+		t.Fatalf("staged blob has %d recipe rows (%v)", recipeRows, err)
+	}
+	st := f.st.Stats()
+	if st.BlobsStaged != 1 || st.StagedBytes != int64(len(big)) || st.BlobsStored != 2 {
+		t.Fatalf("stats after staging: %+v", st)
+	}
+
+	n, bytes_, err := f.st.Compact(context.Background())
+	if err != nil || n != 1 || bytes_ != int64(len(big)) {
+		t.Fatalf("Compact = %d, %d, %v; want 1 blob of %d bytes", n, bytes_, err, len(big))
+	}
+	if f.count(t, "staged_blobs") != 0 || countPrefix(t, f.backend, "staged/") != 0 {
+		t.Fatal("the staged row or object outlived compaction")
+	}
+	if err := f.db.QueryRow(`SELECT COUNT(*) FROM blob_chunks WHERE digest = ?`, sha(big).String()).Scan(&recipeRows); err != nil || recipeRows == 0 {
+		t.Fatalf("compacted blob has no recipe (%v)", err)
+	}
+	if st := f.st.Stats(); st.Compacted != 1 || st.StagedBytes != 0 {
+		t.Fatalf("stats after compaction: %+v", st)
+	}
+	if n := f.compact(t); n != 0 {
+		t.Fatalf("a second pass compacted %d blobs", n)
+	}
+	got, err := f.read(t, "ml/x", sha(big), 0, -1)
+	if err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("read after compaction: %v", err)
+	}
+}
+
+// TestStagedCorruptionIsDetected: a flipped byte in a staged object fails
+// the reads of its block, and only those, and compaction leaves the blob
+// staged rather than chunking bad bytes.
+func TestStagedCorruptionIsDetected(t *testing.T) {
+	dir := t.TempDir()
+	backend, err := local.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixtureOpts(t, backend, store.Options{Chunking: testChunking, StageMin: 1})
+	b := randomBytes(22, 3<<20)
+	f.put(t, "ml/x", b)
+	var object string
+	if err := f.db.QueryRow(`SELECT object FROM staged_blobs`).Scan(&object); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, filepath.FromSlash(object))
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[(1<<20)+1234] ^= 0x40 // in the second block
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct{ off, n int64 }{{0, -1}, {1 << 20, 10}, {2<<20 - 1, 1}} {
+		got, err := f.read(t, "ml/x", sha(b), r.off, r.n)
+		if !errors.Is(err, store.ErrCorrupt) {
+			t.Fatalf("read %d+%d of a corrupt block: err %v", r.off, r.n, err)
+		}
+		if len(got) > 1<<20 {
+			t.Fatalf("read %d+%d returned %d bytes, past the good block", r.off, r.n, len(got))
+		}
+	}
+	for _, r := range []struct{ off, n int64 }{{0, 1 << 20}, {2 << 20, -1}} {
+		got, err := f.read(t, "ml/x", sha(b), r.off, r.n)
+		if err != nil || !bytes.Equal(got, b[r.off:r.off+int64(len(got))]) || int64(len(got)) != 1<<20 {
+			t.Fatalf("read %d+%d of good blocks: %d bytes, %v", r.off, r.n, len(got), err)
+		}
+	}
+	if n := f.compact(t); n != 0 {
+		t.Fatalf("compacted %d corrupt blobs", n)
+	}
+	if f.count(t, "staged_blobs") != 1 || f.count(t, "blob_chunks") != 0 {
+		t.Fatal("a corrupt staged blob was compacted")
+	}
+	if f.st.Stats().CorruptChunks == 0 {
+		t.Fatal("corruption not counted")
+	}
+}
+
+// TestStageBacklog: past the backlog, uploads are chunked inline.
+func TestStageBacklog(t *testing.T) {
+	f := newStagingFixture(t, store.Options{StageBacklog: 3 << 20})
+	a, b := randomBytes(23, 2<<20), randomBytes(24, 2<<20)
+	f.put(t, "ml/x", a)
+	f.put(t, "ml/x", b)
+	if n := f.count(t, "staged_blobs"); n != 1 {
+		t.Fatalf("%d staged blobs, want 1: the second would pass the 3 MiB backlog", n)
+	}
+	f.compact(t)
+	c := randomBytes(25, 2<<20)
+	f.put(t, "ml/x", c)
+	if n := f.count(t, "staged_blobs"); n != 1 {
+		t.Fatalf("%d staged blobs after compaction emptied the backlog, want 1", n)
+	}
+}
+
+// TestStagedBytesSurviveRestart: the backlog is counted again on open.
+func TestStagedBytesSurviveRestart(t *testing.T) {
+	f := newStagingFixture(t, store.Options{})
+	b := randomBytes(26, 1<<20+1)
+	f.put(t, "ml/x", b)
+	st2, err := store.New(f.backend, f.db, store.Options{Chunking: testChunking})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	if got := st2.Stats().StagedBytes; got != int64(len(b)) {
+		t.Fatalf("reopened store counts %d staged bytes, want %d", got, len(b))
+	}
+	if n, _, err := st2.Compact(context.Background()); err != nil || n != 1 {
+		t.Fatalf("reopened store compacted %d, %v", n, err)
+	}
+}
+
+// TestGCDeletesStagedBlobs: an unlinked staged blob goes with its object.
+func TestGCDeletesStagedBlobs(t *testing.T) {
+	f := newStagingFixture(t, store.Options{})
+	b := randomBytes(27, 2<<20)
+	f.put(t, "ml/x", b)
+	f.unlink(t, "ml/x", b)
+	gc, err := f.st.GC(context.Background(), 0)
+	if err != nil || gc.Blobs != 1 {
+		t.Fatalf("GC = %+v, %v", gc, err)
+	}
+	if f.count(t, "staged_blobs") != 0 || f.count(t, "blobs") != 0 || countPrefix(t, f.backend, "staged/") != 0 {
+		t.Fatal("GC left the staged blob's row or object")
+	}
+	if st := f.st.Stats(); st.StagedBytes != 0 {
+		t.Fatalf("backlog after GC: %d", st.StagedBytes)
+	}
+	if n := f.compact(t); n != 0 {
+		t.Fatalf("compacted %d deleted blobs", n)
+	}
+}
+
+// TestReapStagedOrphans: a staged object no row refers to (a crash before
+// the commit) is reaped once old; committed ones are kept.
+func TestReapStagedOrphans(t *testing.T) {
+	f := newStagingFixture(t, store.Options{OrphanAge: time.Nanosecond})
+	b := randomBytes(28, 1<<20)
+	f.put(t, "ml/x", b)
+	orphan := "staged/ab/ab000000000000000000000000000000.raw"
+	if err := f.backend.Put(context.Background(), orphan, bytes.NewReader([]byte("left by a crash"))); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond) // older than OrphanAge by the backend's clock
+	if _, err := f.st.ReapOrphans(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.backend.Stat(context.Background(), orphan); !errors.Is(err, store.ErrObjectNotExist) {
+		t.Fatalf("orphan staged object not reaped: %v", err)
+	}
+	if n := countPrefix(t, f.backend, "staged/"); n != 1 {
+		t.Fatalf("%d staged objects after reaping, want the committed one", n)
+	}
+	got, err := f.read(t, "ml/x", sha(b), 0, -1)
+	if err != nil || !bytes.Equal(got, b) {
+		t.Fatalf("read after reaping: %v", err)
+	}
+}
+
+// TestPutConcatOfStagedBlob: a tar layer built from a staged model reuses
+// its chunks, which needs the model compacted first.
+func TestPutConcatOfStagedBlob(t *testing.T) {
+	f := newStagingFixture(t, store.Options{})
+	b := randomBytes(29, 2<<20)
+	f.put(t, "ml/x", b)
+	info, err := f.st.PutConcat(context.Background(), "ml/x", []store.Part{{Bytes: []byte("head")}, {Blob: sha(b)}, {Bytes: []byte("tail")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(append([]byte("head"), b...), "tail"...)
+	got, err := f.read(t, "ml/x", info.Digest, 0, -1)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("read concat: %v", err)
+	}
+	if f.count(t, "staged_blobs") != 0 {
+		t.Fatal("the part is still staged")
+	}
+}
+
+// TestCompactionWaitsForTransfers: while a transfer runs the compactor
+// pauses; it finishes once the transfer ends.
+func TestCompactionWaitsForTransfers(t *testing.T) {
+	f := newStagingFixture(t, store.Options{})
+	b := randomBytes(30, 2<<20)
+	f.put(t, "ml/x", b)
+	rc, err := f.st.Open(context.Background(), "ml/x", sha(b), 0, -1) // a download in progress
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, _, err := f.st.Compact(context.Background()); done <- err }()
+	select {
+	case err := <-done:
+		t.Fatalf("compaction ran during a transfer (err %v)", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if f.count(t, "staged_blobs") != 1 {
+		t.Fatal("compaction committed during a transfer")
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || !bytes.Equal(got, b) {
+		t.Fatalf("download: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if f.count(t, "staged_blobs") != 0 {
+		t.Fatal("compaction did not finish after the transfer")
+	}
+}
+
+// TestReadsDuringCompaction: readers running while compaction swaps staged
+// objects for recipes get the right bytes. The store reading is opened
+// with a full backlog, so that its compactor does not wait for them.
+func TestReadsDuringCompaction(t *testing.T) {
+	f := newStagingFixture(t, store.Options{})
+	var blobs [][]byte
+	for i := range 4 {
+		b := randomBytes(uint64(40+i), 1<<20+i*333333)
+		blobs = append(blobs, b)
+		f.put(t, "ml/x", b)
+	}
+	st, err := store.New(f.backend, f.db, store.Options{Chunking: testChunking, PackSize: 1 << 20, StageBacklog: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	errs := make(chan error, len(blobs))
+	for _, b := range blobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := int64(0); ; k++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				off := (k * 77777) % int64(len(b))
+				rc, err := st.Open(context.Background(), "ml/x", sha(b), off, 1<<20)
+				if err != nil {
+					errs <- err
+					return
+				}
+				got, err := io.ReadAll(rc)
+				rc.Close()
+				if want := b[off:min(off+1<<20, int64(len(b)))]; err != nil || !bytes.Equal(got, want) {
+					errs <- fmt.Errorf("read %d bytes at %d: got %d bytes, err %v", len(want), off, len(got), err)
+					return
+				}
+			}
+		}()
+	}
+	n, _, err := st.Compact(context.Background())
+	close(stop)
+	wg.Wait()
+	if err != nil || n != len(blobs) {
+		t.Fatalf("Compact = %d, %v", n, err)
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if f.count(t, "staged_blobs") != 0 {
+		t.Fatal("blobs left staged")
+	}
+}
+
+// TestStaleStagedRowReadsRecipe: a reader that found the staged row just
+// before the compactor committed finds the object gone, sends nothing, and
+// Open reads the same bytes from the recipe.
+func TestStaleStagedRowReadsRecipe(t *testing.T) {
+	f := newStagingFixture(t, store.Options{})
+	b := randomBytes(31, 3<<20+7)
+	f.put(t, "ml/x", b)
+	ctx := context.Background()
+	start, end := int64(1<<20+5), int64(len(b)-3)
+	next, staged, err := f.st.StaleStagedRead(ctx, sha(b), int64(len(b)), start, end, func() { f.compact(t) })
+	if !staged || !errors.Is(err, store.ErrStagedGone) || next != start {
+		t.Fatalf("stale read = %d, staged %v, %v; want %d, errStagedGone", next, staged, err, start)
+	}
+	got, err := f.read(t, "ml/x", sha(b), start, end-start)
+	if err != nil || !bytes.Equal(got, b[start:end]) {
+		t.Fatalf("read after compaction: %d bytes, %v", len(got), err)
+	}
+}
+
+// TestMissingRecipeIsCorrupt: a blob with neither a staged object nor a
+// recipe fails its reads instead of reading as empty.
+func TestMissingRecipeIsCorrupt(t *testing.T) {
+	f := newFixture(t, nil)
+	b := bytes.Repeat([]byte("x"), 5000)
+	f.put(t, "ml/x", b)
+	if _, err := f.db.Exec(`DELETE FROM blob_chunks`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.read(t, "ml/x", sha(b), 0, -1); !errors.Is(err, store.ErrCorrupt) {
+		t.Fatalf("read of a blob without recipe: %v, want ErrCorrupt", err)
+	}
+}

@@ -68,9 +68,39 @@ type blobReader struct {
 }
 
 func (r *blobReader) Read(p []byte) (int, error) {
+	if err := r.next(); err != nil {
+		return 0, err
+	}
+	n := copy(p, r.cur.data)
+	r.consumed(n)
+	return n, nil
+}
+
+// WriteTo writes the rest of the blob to w, each verified piece with one
+// Write, without copying it into the caller's buffer first.
+func (r *blobReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if err := r.next(); err == io.EOF {
+			return total, nil
+		} else if err != nil {
+			return total, err
+		}
+		n, err := w.Write(r.cur.data)
+		r.consumed(n)
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// next makes r.cur hold unread bytes, or returns the reader's final error
+// (io.EOF at the end).
+func (r *blobReader) next() error {
 	for len(r.cur.data) == 0 {
 		if r.err != nil {
-			return 0, r.err
+			return r.err
 		}
 		r.release()
 		res, ok := <-r.ch
@@ -83,12 +113,14 @@ func (r *blobReader) Read(p []byte) (int, error) {
 		}
 		r.cur = res
 	}
-	n := copy(p, r.cur.data)
+	return nil
+}
+
+func (r *blobReader) consumed(n int) {
 	r.cur.data = r.cur.data[n:]
 	if !r.internal {
 		r.s.counters.bytesRead.Add(int64(n))
 	}
-	return n, nil
 }
 
 func (r *blobReader) release() {

@@ -158,6 +158,17 @@ func (s *lfsState) pushes(work string) error {
 // each, from the ballast server and from the null server, and prints the
 // medians.
 func (s *lfsState) fetches(clone string) error {
+	// The first fetch into a new clone is slower whichever server it is
+	// from; one untimed fetch first keeps that off the server that
+	// happens to go first.
+	if err := os.RemoveAll(filepath.Join(clone, ".git", "lfs", "objects")); err != nil {
+		return err
+	}
+	warm, err := s.g.timeLFS(clone, s.urls()[nullIdx], "fetch")
+	if err != nil {
+		return fmt.Errorf("%s: %w", lfsServerNames[nullIdx], err)
+	}
+	s.b.printRate("fetch warm-up, null server (not counted)", s.f.size, warm, nil)
 	var runs [2][]time.Duration
 	for i := range lfsRuns {
 		for _, k := range lfsOrder(i) {

@@ -9,14 +9,20 @@
 // blob itself is a recipe, the ordered list of its chunks, kept in the
 // metadata database together with the pack locations of the chunks.
 //
+// A large upload is staged first (stage.go): stored raw, checksummed per
+// block, and visible once its digest checks out; the compactor (compact.go)
+// chunks it later as above and swaps the staged object for a recipe.
+//
 // A blob is visible in a repository only when it is linked to it. Put links;
 // Stat and Open only see linked blobs. Dedup is global, visibility is not.
 //
 // Invariants (see docs/architecture.md for the tests that prove each):
 //   - Put publishes a blob only after its bytes hashed to the claimed digest,
 //     their count equalled the claimed size, and every pack holding its chunks
-//     was durably written.
-//   - Open verifies every chunk against its hash before returning its bytes;
-//     a mismatch is ErrCorrupt, never wrong bytes.
+//     (or its staged object) was durably written. Compaction records a recipe
+//     only for bytes that hash to the blob's digest again.
+//   - Open verifies every chunk against its hash (a staged block against its
+//     CRC-32C) before returning its bytes; a mismatch is ErrCorrupt, never
+//     wrong bytes, and neither is a recipe that ends short.
 //   - Memory per Put and per Open is bounded and independent of blob size.
 package store

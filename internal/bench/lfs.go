@@ -158,9 +158,9 @@ func (s *lfsState) pushes(work string) error {
 // each, from the ballast server and from the null server, and prints the
 // medians.
 func (s *lfsState) fetches(clone string) error {
-	// The first fetch into a new clone is slower whichever server it is
-	// from; one untimed fetch first keeps that off the server that
-	// happens to go first.
+	// In earlier runs the first timed fetch was always the slowest, and
+	// it was always ballast's; one untimed fetch first keeps whatever
+	// causes that off the server that happens to go first.
 	if err := os.RemoveAll(filepath.Join(clone, ".git", "lfs", "objects")); err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"net/http"
@@ -97,17 +99,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	if r := s.ociDo(t, s.admin, http.MethodGet, "/v2/ml/metrics/blobs/"+d, nil, nil); r.status != http.StatusOK {
 		t.Fatalf("GET blob: %d", r.status)
 	}
-	var body string
-	for range 50 { // the listener starts with the server, not necessarily before /healthz
-		resp, err := http.Get("http://" + addr + "/metrics")
-		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			body = string(b)
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	body := scrapeMetrics(t, addr)
 	for _, want := range []string{
 		"ballast_store_blobs_stored_total 1",
 		"ballast_store_bytes_stored_total 2.097152e+06",
@@ -119,4 +111,90 @@ func TestMetricsEndpoint(t *testing.T) {
 			t.Errorf("GET /metrics lacks %q", want)
 		}
 	}
+}
+
+// TestStagedUploadsAreCompacted: large uploads are staged, served while
+// staged, and compacted into deduplicated packs; the staged objects go.
+func TestStagedUploadsAreCompacted(t *testing.T) {
+	addr := freeAddr(t)
+	s := startServer(t, "--metrics-addr", addr)
+	v1 := randomBytes(24 << 20)
+	v2 := append([]byte{}, v1...)
+	copy(v2[10<<20:], randomBytes(64<<10)) // a new version: 64 KiB changed
+	for _, b := range [][]byte{v1, v2} {
+		d := s.pushBlob(t, s.admin, "ml/staged", b)
+		if r := s.ociDo(t, s.admin, http.MethodGet, "/v2/ml/staged/blobs/"+d, nil, nil); r.status != http.StatusOK || !bytes.Equal(r.body, b) {
+			t.Fatalf("GET of a fresh upload: %d, %d bytes", r.status, len(r.body))
+		}
+	}
+	if body := scrapeMetrics(t, addr); !strings.Contains(body, "ballast_store_blobs_staged_total 2") {
+		t.Fatalf("the two 24 MiB uploads were not staged; metrics:\n%s", grepLines(body, "ballast_store_"))
+	}
+	if _, err := s.ballast(t, "gc", "--server", s.url, "--token", s.admin); err != nil {
+		t.Fatal(err)
+	}
+	if n := countFiles(t, filepath.Join(s.dataDir, "objects", "staged")); n != 0 {
+		t.Fatalf("%d staged objects left after gc", n)
+	}
+	if packs := s.packBytes(t); packs > 26<<20 {
+		t.Fatalf("packs hold %d bytes for two 24 MiB versions 64 KiB apart: not deduplicated", packs)
+	}
+	if body := scrapeMetrics(t, addr); !strings.Contains(body, "ballast_store_blobs_compacted_total 2") ||
+		!strings.Contains(body, "ballast_store_staged_bytes 0") {
+		t.Fatalf("metrics after gc:\n%s", grepLines(body, "ballast_store_"))
+	}
+	for _, b := range [][]byte{v1, v2} {
+		if r := s.ociDo(t, s.admin, http.MethodGet, "/v2/ml/staged/blobs/"+digestOf(b), nil, nil); r.status != http.StatusOK || !bytes.Equal(r.body, b) {
+			t.Fatalf("GET after compaction: %d, %d bytes", r.status, len(r.body))
+		}
+	}
+}
+
+// scrapeMetrics GETs /metrics from addr, retrying while the listener
+// starts: it starts with the server, not necessarily before /healthz.
+func scrapeMetrics(t *testing.T, addr string) string {
+	t.Helper()
+	var err error
+	for range 50 {
+		var resp *http.Response
+		if resp, err = http.Get("http://" + addr + "/metrics"); err == nil {
+			b, rerr := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if rerr == nil {
+				return string(b)
+			}
+			err = rerr
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("GET /metrics: %v", err)
+	return ""
+}
+
+func grepLines(s, substr string) string {
+	var out []string
+	for line := range strings.Lines(s) {
+		if strings.Contains(line, substr) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "")
+}
+
+func countFiles(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -45,12 +45,16 @@ func (s *Store) Put(ctx context.Context, repo string, d digest.Digest, size int6
 		}
 		return info, nil
 	}
-	if s.shouldStage(size) {
+	if s.reserveStage(size) {
 		object, sums, err := s.stage(ctx, d, size, r)
+		if err == nil {
+			err = s.commitStaged(ctx, repo, info, object, sums)
+		}
 		if err != nil {
+			s.unreserveStage(size)
 			return BlobInfo{}, err
 		}
-		return info, s.commitStaged(ctx, repo, info, object, sums)
+		return info, nil
 	}
 	rec, err := s.ingest(ctx, d, size, r)
 	if err != nil {

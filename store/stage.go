@@ -53,11 +53,26 @@ type staged struct {
 	created   time.Time
 }
 
-// shouldStage reports whether an upload of size bytes is staged.
-func (s *Store) shouldStage(size int64) bool {
-	return s.opts.StageMin > 0 && size >= s.opts.StageMin &&
-		s.stagedBytes.Load()+size <= s.opts.StageBacklog
+// reserveStage reports whether an upload of size bytes is staged, and if
+// so counts it in the backlog at once, so that concurrent uploads cannot
+// overshoot the bound together. An upload that then fails gives its
+// reservation back (unreserveStage).
+func (s *Store) reserveStage(size int64) bool {
+	if s.opts.StageMin <= 0 || size < s.opts.StageMin {
+		return false
+	}
+	for {
+		cur := s.stagedBytes.Load()
+		if cur+size > s.opts.StageBacklog {
+			return false
+		}
+		if s.stagedBytes.CompareAndSwap(cur, cur+size) {
+			return true
+		}
+	}
 }
+
+func (s *Store) unreserveStage(size int64) { s.stagedBytes.Add(-size) }
 
 // stage stores the stream as a raw object after checking it against d and
 // size, and returns the object's name and block checksums. On any error
@@ -162,7 +177,8 @@ func (w *stageWriter) run() {
 	}
 }
 
-// commitStaged records a staged blob and links it, in one transaction.
+// commitStaged records a staged blob and links it, in one transaction. Its
+// size is already counted in the backlog (reserveStage).
 func (s *Store) commitStaged(ctx context.Context, repo string, info BlobInfo, object string, sums []byte) error {
 	defer s.inflight.remove(object)
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -188,7 +204,6 @@ func (s *Store) commitStaged(ctx context.Context, repo string, info BlobInfo, ob
 		s.dropObject(object)
 		return err
 	}
-	s.stagedBytes.Add(info.Size)
 	s.counters.blobsStored.Add(1)
 	s.counters.bytesStored.Add(info.Size)
 	s.counters.blobsStaged.Add(1)

@@ -9,11 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ballastml/ballast/store"
+	"github.com/ballastml/ballast/store/faulty"
 	"github.com/ballastml/ballast/store/local"
+	"github.com/ballastml/ballast/store/memory"
 )
 
 func newStagingFixture(t *testing.T, opts store.Options) *fixture {
@@ -344,5 +347,69 @@ func TestMissingRecipeIsCorrupt(t *testing.T) {
 	}
 	if _, err := f.read(t, "ml/x", sha(b), 0, -1); !errors.Is(err, store.ErrCorrupt) {
 		t.Fatalf("read of a blob without recipe: %v, want ErrCorrupt", err)
+	}
+}
+
+// TestConcurrentStagingKeepsTheBacklog: uploads racing for the last of the
+// backlog cannot overshoot it together.
+func TestConcurrentStagingKeepsTheBacklog(t *testing.T) {
+	f := newStagingFixture(t, store.Options{StageBacklog: 5 << 20})
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Go(func() {
+			b := randomBytes(uint64(60+i), 2<<20)
+			if _, err := f.st.Put(context.Background(), "ml/x", sha(b), int64(len(b)), bytes.NewReader(b)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := f.count(t, "staged_blobs"); n != 2 {
+		t.Fatalf("%d of six 2 MiB uploads staged under a 5 MiB backlog, want 2", n)
+	}
+	if got := f.st.Stats().StagedBytes; got != 4<<20 {
+		t.Fatalf("backlog %d, want 4 MiB", got)
+	}
+}
+
+// TestFailedStagingGivesBackTheBacklog: an upload that fails leaves the
+// backlog as it was.
+func TestFailedStagingGivesBackTheBacklog(t *testing.T) {
+	f := newStagingFixture(t, store.Options{})
+	b := randomBytes(70, 2<<20)
+	if _, err := f.st.Put(context.Background(), "ml/x", sha(b), int64(len(b)), bytes.NewReader(b[:1<<20])); !errors.Is(err, store.ErrSizeMismatch) {
+		t.Fatalf("short upload: %v", err)
+	}
+	if got := f.st.Stats().StagedBytes; got != 0 {
+		t.Fatalf("backlog %d after a failed upload", got)
+	}
+}
+
+// TestCompactionSurvivesBackendFailure: a compaction whose pack writes
+// fail records nothing, leaves the blob staged and readable, and a later
+// pass compacts it.
+func TestCompactionSurvivesBackendFailure(t *testing.T) {
+	fb := faulty.Wrap(memory.New())
+	f := newFixtureOpts(t, fb, store.Options{Chunking: testChunking, PackSize: 1 << 20, StageMin: 1})
+	b := randomBytes(71, 3<<20)
+	f.put(t, "ml/x", b)
+	fb.FailPutAfterBytes(256<<10, syscall.ENOSPC)
+	if _, _, err := f.st.Compact(context.Background()); !errors.Is(err, syscall.ENOSPC) && !errors.Is(err, store.ErrNoSpace) {
+		t.Fatalf("Compact on a failing backend: %v", err)
+	}
+	fb.Reset()
+	if f.count(t, "staged_blobs") != 1 || f.count(t, "blob_chunks") != 0 || f.count(t, "packs") != 0 {
+		t.Fatal("a failed compaction recorded something")
+	}
+	got, err := f.read(t, "ml/x", sha(b), 0, -1)
+	if err != nil || !bytes.Equal(got, b) {
+		t.Fatalf("read after a failed compaction: %v", err)
+	}
+	if n := f.compact(t); n != 1 {
+		t.Fatalf("the next pass compacted %d blobs", n)
+	}
+	got, err = f.read(t, "ml/x", sha(b), 0, -1)
+	if err != nil || !bytes.Equal(got, b) {
+		t.Fatalf("read after compaction: %v", err)
 	}
 }

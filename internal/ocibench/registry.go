@@ -30,6 +30,11 @@ type registry struct {
 
 	null *benchkit.NullServer // the in-process null server, or nil
 
+	// settle, if set, runs after each push and before the pull: ballast
+	// compacts what it staged, so that the pull reads the compacted blob
+	// and no compaction runs during another registry's turn.
+	settle func(ctx context.Context) error
+
 	cmd    *exec.Cmd
 	exited chan struct{} // closed once cmd has exited
 	err    error         // cmd.Wait's result, set before exited is closed
@@ -85,6 +90,13 @@ func startBallast(ctx context.Context, root, tmp string) (*registry, error) {
 		return fail(fmt.Errorf("ballast token create: %w", err))
 	}
 	r.user, r.password = "bench", strings.TrimSpace(string(out))
+	r.settle = func(ctx context.Context) error {
+		gc := command(ctx, bin, "gc", "--server", url, "--token", admin, "--grace", "24h")
+		if out, err := gc.CombinedOutput(); err != nil {
+			return fmt.Errorf("ballast gc: %w\n%s", err, out)
+		}
+		return nil
+	}
 	return r, nil
 }
 

@@ -16,9 +16,10 @@ import (
 // compressed ones. It runs in the background and gives way to transfers:
 // while an upload or a download is running it pauses between reads, so
 // that it uses the CPU uploads leave idle, unless the staged backlog is
-// full, when it stops waiting. In the background it also waits for the
-// store to have been idle for compactQuiet, so that it does not start in
-// the last requests of a push (the client's verify calls, the next object).
+// full or someone is waiting for a Compact, when it stops waiting. In the
+// background it also waits for the store to have been idle for
+// compactQuiet, so that it does not start in the last requests of a push
+// (the client's verify calls, the next object).
 
 const (
 	// yieldPoll is how often a paused compaction looks whether the store is idle.
@@ -72,16 +73,21 @@ func (s *Store) RunCompactor(ctx context.Context) {
 	}
 }
 
-// Compact chunks every staged blob, oldest first, and returns how many it
-// compacted and their size. A blob whose staged copy is corrupt is logged
-// and skipped (it stays readable up to the bad block, and reads of the bad
-// block fail); an error that may pass (no space, a database error) stops
-// the pass and is returned.
+// Compact chunks every staged blob now, oldest first, without giving way
+// to transfers, and returns how many it compacted and their size. If the
+// background compactor is pausing for a transfer, it stops pausing, and
+// Compact waits for it to finish its blob. A blob whose staged copy is
+// corrupt is logged and skipped (it stays readable up to the bad block,
+// and reads of the bad block fail); an error that may pass (no space, a
+// database error) stops the pass and is returned.
 func (s *Store) Compact(ctx context.Context) (int, int64, error) {
-	return s.compact(ctx, 0)
+	s.urgent.Add(1)
+	defer s.urgent.Add(-1)
+	return s.compact(ctx, -1)
 }
 
-// compact is Compact, waiting for quiet without transfers before each read.
+// compact compacts the staged blobs. With quiet >= 0 it gives way to
+// transfers (Store.busy) before each read; with quiet < 0 it does not.
 func (s *Store) compact(ctx context.Context, quiet time.Duration) (int, int64, error) {
 	s.compactMu.Lock()
 	defer s.compactMu.Unlock()
@@ -95,7 +101,11 @@ func (s *Store) compact(ctx context.Context, quiet time.Duration) (int, int64, e
 		if s.compactFailed[d] {
 			continue
 		}
-		size, err := s.compactBlob(ctx, d, &yieldReader{s: s, ctx: ctx, quiet: quiet})
+		var y *yieldReader
+		if quiet >= 0 {
+			y = &yieldReader{s: s, ctx: ctx, quiet: quiet}
+		}
+		size, err := s.compactBlob(ctx, d, y)
 		switch {
 		case err == nil:
 			n++
@@ -252,7 +262,7 @@ func (s *Store) commitCompaction(ctx context.Context, d digest.Digest, st staged
 }
 
 // yieldReader pauses before each read while the store is busy (see
-// Store.busy), unless the staged backlog is full.
+// Store.busy), unless the staged backlog is full or a Compact waits.
 type yieldReader struct {
 	r     io.Reader
 	s     *Store
@@ -261,7 +271,7 @@ type yieldReader struct {
 }
 
 func (y *yieldReader) Read(p []byte) (int, error) {
-	for y.s.busy(y.quiet) && y.s.stagedBytes.Load() < y.s.opts.StageBacklog {
+	for y.s.busy(y.quiet) && y.s.stagedBytes.Load() < y.s.opts.StageBacklog && y.s.urgent.Load() == 0 {
 		select {
 		case <-time.After(yieldPoll):
 		case <-y.ctx.Done():

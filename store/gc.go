@@ -10,13 +10,11 @@ import (
 
 // GCStats says what one GC pass did.
 type GCStats struct {
-	Compacted      int   // staged blobs chunked and packed first
-	CompactedBytes int64 // their size
-	Noted          int   // blobs newly found linked to no repository
-	Blobs          int   // blobs deleted, with their recipes
-	Chunks         int   // chunk records deleted
-	Packs          int   // pack objects deleted
-	Freed          int64 // bytes of the packs deleted
+	Noted  int   // blobs newly found linked to no repository
+	Blobs  int   // blobs deleted, with their recipes
+	Chunks int   // chunk records deleted
+	Packs  int   // pack objects deleted
+	Freed  int64 // bytes of the packs deleted
 	// Dead is the space in packs that still hold a chunk that no chunk
 	// occupies any more: what repacking would free, once there is
 	// repacking. It includes the packs' trailers, 41 bytes per chunk
@@ -24,8 +22,8 @@ type GCStats struct {
 	Dead int64
 }
 
-// GC compacts the staged blobs (Compact), then deletes what nothing
-// references any more, never anything younger than grace:
+// GC deletes what nothing references any more, never anything younger
+// than grace:
 //
 //  1. blobs linked to no repository are noted; those noted at least grace
 //     ago and still unlinked are deleted with their recipes (with a grace
@@ -46,12 +44,9 @@ func (s *Store) GC(ctx context.Context, grace time.Duration) (GCStats, error) {
 	if grace < 0 {
 		return st, fmt.Errorf("store: gc: negative grace %v", grace)
 	}
-	var err error
-	if st.Compacted, st.CompactedBytes, err = s.Compact(ctx); err != nil {
-		return st, err
-	}
 	now := time.Now()
 	cutoff := now.Add(-grace).Unix()
+	var err error
 	if st.Noted, err = s.noteUnlinked(ctx, now.Unix()); err != nil {
 		return st, err
 	}

@@ -225,36 +225,41 @@ func TestPutConcatOfStagedBlob(t *testing.T) {
 	}
 }
 
-// TestCompactionWaitsForTransfers: while a transfer runs the compactor
-// pauses; it finishes once the transfer ends.
-func TestCompactionWaitsForTransfers(t *testing.T) {
+// TestCompactorWaitsForTransfers: while a transfer runs the background
+// compactor does not commit; an explicit Compact does not wait; once the
+// transfer ends the background compactor does the rest.
+func TestCompactorWaitsForTransfers(t *testing.T) {
 	f := newStagingFixture(t, store.Options{})
-	b := randomBytes(30, 2<<20)
-	f.put(t, "ml/x", b)
-	rc, err := f.st.Open(context.Background(), "ml/x", sha(b), 0, -1) // a download in progress
+	a, b := randomBytes(30, 2<<20), randomBytes(32, 2<<20)
+	f.put(t, "ml/x", a)
+	rc, err := f.st.Open(context.Background(), "ml/x", sha(a), 0, -1) // a download in progress
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { _, _, err := f.st.Compact(context.Background()); done <- err }()
-	select {
-	case err := <-done:
-		t.Fatalf("compaction ran during a transfer (err %v)", err)
-	case <-time.After(300 * time.Millisecond):
-	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.st.RunCompactor(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(1500 * time.Millisecond) // longer than the compactor's quiet period
 	if f.count(t, "staged_blobs") != 1 {
-		t.Fatal("compaction committed during a transfer")
+		t.Fatal("the background compactor committed during a transfer")
 	}
+	// The background compactor, paused on blob a, goes on while Compact
+	// waits for it: a is compacted by one or the other.
+	if _, _, err := f.st.Compact(context.Background()); err != nil || f.count(t, "staged_blobs") != 0 {
+		t.Fatalf("after an explicit Compact during a transfer: %d staged, err %v", f.count(t, "staged_blobs"), err)
+	}
+	f.put(t, "ml/x", b)
 	got, err := io.ReadAll(rc)
 	rc.Close()
-	if err != nil || !bytes.Equal(got, b) {
+	if err != nil || !bytes.Equal(got, a) {
 		t.Fatalf("download: %v", err)
 	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if f.count(t, "staged_blobs") != 0 {
-		t.Fatal("compaction did not finish after the transfer")
+	for deadline := time.Now().Add(30 * time.Second); f.count(t, "staged_blobs") > 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the background compactor did not compact after the transfer ended")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

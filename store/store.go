@@ -104,6 +104,7 @@ type Store struct {
 
 	active        atomic.Int64 // transfers running (Puts, open readers)
 	lastTransfer  atomic.Int64 // when the last transfer ended, Unix nanoseconds
+	urgent        atomic.Int32 // Compact calls running: the background compactor stops pausing
 	stagedBytes   atomic.Int64 // size of the staged blobs: the compactor's backlog
 	compactWake   chan struct{}
 	compactMu     sync.Mutex             // one compaction at a time

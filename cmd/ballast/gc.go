@@ -16,28 +16,34 @@ import (
 
 func newGCCmd() *cobra.Command {
 	var (
-		cf     clientFlags
-		grace  time.Duration
-		asJSON bool
+		cf      clientFlags
+		grace   time.Duration
+		asJSON  bool
+		compact bool
 	)
 	cmd := &cobra.Command{
 		Use:   "gc",
 		Short: "Run a garbage collection pass on the server now",
-		Long: `Run a garbage collection pass on a running server and print what it did. It
-first compacts staged uploads (chunks, deduplicates and packs them), then removes
-blobs deleted from every repository, and the chunks and packs nothing uses any more.
+		Long: `Run a garbage collection pass on a running server and print what it did: it
+removes blobs deleted from every repository, and the chunks and packs nothing uses any
+more. With --compact it first compacts the staged uploads (chunks, deduplicates and
+packs them) now, rather than leaving them to the background compactor, and waits for it.
 The server also runs one every --reap-interval. By default the pass keeps what became
 unreferenced within the server's --gc-grace; --grace overrides that (0s: delete
 everything unreferenced now). Needs an admin token.`,
 		Example: `  ballast gc
-  ballast gc --grace 0s`,
+  ballast gc --grace 0s
+  ballast gc --compact`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := cf.client()
 			if err != nil {
 				return err
 			}
-			var req adminapi.GCRequest
+			req := adminapi.GCRequest{Compact: compact}
+			if compact {
+				c.http.Timeout = 0 // compaction takes as long as the backlog needs; Ctrl-C stops waiting
+			}
 			if cmd.Flags().Changed("grace") {
 				if grace < 0 {
 					return fmt.Errorf("--grace %v: must not be negative", grace)
@@ -60,6 +66,7 @@ everything unreferenced now). Needs an admin token.`,
 	cf.register(cmd)
 	cmd.Flags().DurationVar(&grace, "grace", 0, "keep what became unreferenced within this long (default: the server's --gc-grace)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the API's JSON")
+	cmd.Flags().BoolVar(&compact, "compact", false, "compact staged uploads now, and wait for it")
 	return cmd
 }
 
@@ -75,19 +82,30 @@ func printGC(w io.Writer, r adminapi.GCResult) {
 	if r.DeadBytes > 0 {
 		fmt.Fprintf(w, "%s of unreferenced chunks remain in packs that also hold live ones.\n", formatSize(r.DeadBytes))
 	}
+	if r.StagedBytes > 0 {
+		fmt.Fprintf(w, "%s of staged uploads wait for the background compactor (--compact: now).\n", formatSize(r.StagedBytes))
+	}
 }
 
 // gcFunc runs GC passes on st for the admin API, with grace unless the
 // request gives its own.
 func gcFunc(st *store.Store, grace time.Duration) adminapi.GCFunc {
-	return func(ctx context.Context, override *time.Duration) (adminapi.GCResult, error) {
+	return func(ctx context.Context, p adminapi.GCParams) (adminapi.GCResult, error) {
 		g := grace
-		if override != nil {
-			g = *override
+		if p.Grace != nil {
+			g = *p.Grace
+		}
+		var res adminapi.GCResult
+		if p.Compact {
+			var err error
+			if res.Compacted, res.CompactedBytes, err = st.Compact(ctx); err != nil {
+				return res, err
+			}
 		}
 		s, err := st.GC(ctx, g)
 		return adminapi.GCResult{
-			Grace: g.String(), Compacted: s.Compacted, CompactedBytes: s.CompactedBytes, Noted: s.Noted, Blobs: s.Blobs, Chunks: s.Chunks, Packs: s.Packs,
+			Grace: g.String(), Compacted: res.Compacted, CompactedBytes: res.CompactedBytes,
+			StagedBytes: st.Stats().StagedBytes, Noted: s.Noted, Blobs: s.Blobs, Chunks: s.Chunks, Packs: s.Packs,
 			FreedBytes: s.Freed, DeadBytes: s.Dead,
 		}, err
 	}

@@ -16,10 +16,18 @@ func TestGCCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"grace 1h0m0s", "deleted 2 blobs, 40 chunks, 1 packs", "freed 3.0 MiB", "5.0 MiB of unreferenced chunks remain"} {
+	for _, want := range []string{"grace 1h0m0s", "deleted 2 blobs, 40 chunks, 1 packs", "freed 3.0 MiB", "5.0 MiB of unreferenced chunks remain",
+		"7.0 MiB of staged uploads wait for the background compactor"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("gc printed %q, want %q in it", out, want)
 		}
+	}
+	out, err = run(t, append([]string{"gc", "--compact"}, conn...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "Compacted 1 staged uploads (7.0 MiB)") || strings.Contains(out, "wait for the background") {
+		t.Errorf("gc --compact printed %q", out)
 	}
 	out, err = run(t, append([]string{"gc", "--grace", "0s", "--json"}, conn...)...)
 	if err != nil {

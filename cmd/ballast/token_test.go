@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ballastml/ballast/internal/adminapi"
 	"github.com/ballastml/ballast/internal/auth"
@@ -35,12 +34,16 @@ func tokenServer(t *testing.T) (string, *auth.Tokens, string) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	gc := func(_ context.Context, grace *time.Duration) (adminapi.GCResult, error) {
+	gc := func(_ context.Context, p adminapi.GCParams) (adminapi.GCResult, error) {
 		g := "1h0m0s"
-		if grace != nil {
-			g = grace.String()
+		if p.Grace != nil {
+			g = p.Grace.String()
 		}
-		return adminapi.GCResult{Grace: g, Blobs: 2, Chunks: 40, Packs: 1, FreedBytes: 3 << 20, DeadBytes: 5 << 20}, nil
+		res := adminapi.GCResult{Grace: g, Blobs: 2, Chunks: 40, Packs: 1, FreedBytes: 3 << 20, DeadBytes: 5 << 20, StagedBytes: 7 << 20}
+		if p.Compact {
+			res.Compacted, res.CompactedBytes, res.StagedBytes = 1, 7<<20, 0
+		}
+		return res, nil
 	}
 	srv := httptest.NewServer(adminapi.New(tokens, auth.NewAuthenticator(tokens, false), gc, logger))
 	t.Cleanup(srv.Close)

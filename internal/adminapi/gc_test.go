@@ -11,18 +11,20 @@ import (
 	"github.com/ballastml/ballast/internal/auth"
 )
 
-// gcStub records the grace of each pass it is asked for.
+// gcStub records the parameters of each pass it is asked for.
 type gcStub struct {
 	calls  int
 	graces []*time.Duration
+	params []adminapi.GCParams
 }
 
-func (g *gcStub) run(_ context.Context, grace *time.Duration) (adminapi.GCResult, error) {
+func (g *gcStub) run(_ context.Context, p adminapi.GCParams) (adminapi.GCResult, error) {
 	g.calls++
-	g.graces = append(g.graces, grace)
+	g.graces = append(g.graces, p.Grace)
+	g.params = append(g.params, p)
 	res := adminapi.GCResult{Grace: "1h0m0s", Blobs: 1, Chunks: 3, Packs: 1, FreedBytes: 100}
-	if grace != nil {
-		res.Grace = grace.String()
+	if p.Grace != nil {
+		res.Grace = p.Grace.String()
 	}
 	return res, nil
 }
@@ -44,6 +46,13 @@ func TestGC(t *testing.T) {
 	if f.gc.graces[0] != nil {
 		t.Fatalf("a request without a grace passed %v, want the server's (nil)", *f.gc.graces[0])
 	}
+	if f.gc.params[0].Compact || f.gc.params[1].Compact {
+		t.Fatal("a request without compact asked for a compaction")
+	}
+	resp, body = f.do(t, http.MethodPost, adminapi.GCPath, f.admin, `{"compact":true}`)
+	if resp.StatusCode != http.StatusOK || f.gc.calls != 3 || !f.gc.params[2].Compact || f.gc.params[2].Grace != nil {
+		t.Fatalf("compact: %s %s, params %+v", resp.Status, body, f.gc.params)
+	}
 }
 
 func TestGCRefusals(t *testing.T) {
@@ -64,6 +73,7 @@ func TestGCRefusals(t *testing.T) {
 		{"not a duration", http.MethodPost, f.admin, `{"grace":"soon"}`, http.StatusBadRequest},
 		{"bare number", http.MethodPost, f.admin, `{"grace":60}`, http.StatusBadRequest},
 		{"unknown field", http.MethodPost, f.admin, `{"grase":"0s"}`, http.StatusBadRequest},
+		{"compact not a bool", http.MethodPost, f.admin, `{"compact":"yes"}`, http.StatusBadRequest},
 	} {
 		resp, body := f.do(t, c.method, adminapi.GCPath, c.secret, c.body)
 		if resp.StatusCode != c.status {

@@ -176,11 +176,11 @@ func (b *bench) stopServer(s *server) {
 	os.RemoveAll(s.dir)
 }
 
-// compact has the server compact its staged uploads now (a GC pass that
-// deletes nothing recent), waits for it and returns how long it took and
-// how many bytes it compacted.
+// compact has the server compact its staged uploads now (and run a GC pass
+// that deletes nothing recent), waits for it and returns how long it took
+// and how many bytes it compacted.
 func (s *server) compact(ctx context.Context) (time.Duration, int64, error) {
-	body := strings.NewReader(`{"grace": "24h"}`)
+	body := strings.NewReader(`{"grace": "24h", "compact": true}`)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url+adminapi.GCPath, body)
 	if err != nil {
 		return 0, 0, err

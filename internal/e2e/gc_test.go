@@ -130,7 +130,7 @@ func TestStagedUploadsAreCompacted(t *testing.T) {
 	if body := scrapeMetrics(t, addr); !strings.Contains(body, "ballast_store_blobs_staged_total 2") {
 		t.Fatalf("the two 24 MiB uploads were not staged; metrics:\n%s", grepLines(body, "ballast_store_"))
 	}
-	if _, err := s.ballast(t, "gc", "--server", s.url, "--token", s.admin); err != nil {
+	if _, err := s.ballast(t, "gc", "--compact", "--server", s.url, "--token", s.admin); err != nil {
 		t.Fatal(err)
 	}
 	if n := countFiles(t, filepath.Join(s.dataDir, "objects", "staged")); n != 0 {

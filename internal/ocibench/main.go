@@ -84,7 +84,7 @@ func run(ctx context.Context, out io.Writer, size int64, runs int) error {
 	fmt.Fprintf(out, "oras:         %s\n", toolVersion(ctx, oras, "version"))
 	fmt.Fprintf(out, "distribution: %s (filesystem storage, no auth)\n", toolVersion(ctx, registryBin, "--version"))
 	fmt.Fprintf(out, "ballast:      built from this tree (local storage, token auth); after each push, untimed,\n")
-	fmt.Fprintf(out, "              `ballast gc` waits for the upload's background compaction, so the pull reads it compacted\n")
+	fmt.Fprintf(out, "              `ballast gc --compact` compacts the staged upload, so the pull reads it compacted\n")
 	fmt.Fprintf(out, "null server:  in this process, no auth: counts uploaded bytes without hashing or storing them,\n")
 	fmt.Fprintf(out, "              sends the file from disk with sendfile: the ceiling, oras's own limit\n")
 	fmt.Fprintf(out, "file:         %s of random bytes, new for each run; MiB = 2^20 bytes\n", sizeString(size))

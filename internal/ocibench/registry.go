@@ -91,7 +91,7 @@ func startBallast(ctx context.Context, root, tmp string) (*registry, error) {
 	}
 	r.user, r.password = "bench", strings.TrimSpace(string(out))
 	r.settle = func(ctx context.Context) error {
-		gc := command(ctx, bin, "gc", "--server", url, "--token", admin, "--grace", "24h")
+		gc := command(ctx, bin, "gc", "--compact", "--server", url, "--token", admin, "--grace", "24h")
 		if out, err := gc.CombinedOutput(); err != nil {
 			return fmt.Errorf("ballast gc: %w\n%s", err, out)
 		}

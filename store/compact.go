@@ -212,11 +212,7 @@ func (s *Store) readStaged(ctx context.Context, d digest.Digest, st staged, size
 // object. gone is true if d was no longer staged (deleted by garbage
 // collection, or compacted by another process); nothing is recorded then.
 func (s *Store) commitCompaction(ctx context.Context, d digest.Digest, st staged, size int64, rec recipe) (gone bool, err error) {
-	names := make([]string, len(rec.packs))
-	for i, p := range rec.packs {
-		names[i] = p.name
-	}
-	defer s.inflight.remove(names...)
+	defer s.inflight.remove(rec.packNames()...)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
@@ -229,14 +225,7 @@ func (s *Store) commitCompaction(ctx context.Context, d digest.Digest, st staged
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err == nil, err // the packs are orphans now; the reaper removes them
 	}
-	now := time.Now().Unix()
-	for _, p := range rec.packs {
-		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO packs (name, size, created_at) VALUES (?, ?, ?)`, p.name, p.size, now); err != nil {
-			return false, fmt.Errorf("store index: pack: %w", err)
-		}
-	}
-	err = insertChunks(ctx, tx, rec.added)
+	err = insertPacks(ctx, tx, rec, time.Now().Unix())
 	if err == nil {
 		err = insertRecipe(ctx, tx, d, rec)
 	}
@@ -252,9 +241,7 @@ func (s *Store) commitCompaction(ctx context.Context, d digest.Digest, st staged
 	}
 	s.stagedBytes.Add(-size)
 	s.counters.blobsCompacted.Add(1)
-	for _, p := range rec.packs {
-		s.counters.packBytes.Add(p.size)
-	}
+	s.countPacks(rec)
 	// A reader that looked the staged row up before this commit may still
 	// be opening the object: it then finds it gone and reads the recipe.
 	s.dropObject(st.object)

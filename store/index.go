@@ -125,25 +125,14 @@ func insertLink(ctx context.Context, tx *sql.Tx, repo string, d digest.Digest, n
 // commit records a freshly ingested blob: its packs, new chunks, recipe and
 // link, in one transaction. Only after it returns is the blob visible.
 func (s *Store) commit(ctx context.Context, repo string, info BlobInfo, rec recipe) error {
-	names := make([]string, len(rec.packs))
-	for i, p := range rec.packs {
-		names[i] = p.name
-	}
-	defer s.inflight.remove(names...)
-
+	defer s.inflight.remove(rec.packNames()...)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	now := time.Now().Unix()
-	for _, p := range rec.packs {
-		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO packs (name, size, created_at) VALUES (?, ?, ?)`, p.name, p.size, now); err != nil {
-			return fmt.Errorf("store index: pack: %w", err)
-		}
-	}
-	if err := insertChunks(ctx, tx, rec.added); err != nil {
+	if err := insertPacks(ctx, tx, rec, now); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx,
@@ -166,11 +155,26 @@ func (s *Store) commit(ctx context.Context, repo string, info BlobInfo, rec reci
 	}
 	s.counters.blobsStored.Add(1)
 	s.counters.bytesStored.Add(info.Size)
+	s.countPacks(rec)
+	s.notifyLinked(repo, info.Digest)
+	return nil
+}
+
+// insertPacks records the packs an ingest wrote and the new chunks in them.
+func insertPacks(ctx context.Context, tx *sql.Tx, rec recipe, now int64) error {
+	for _, p := range rec.packs {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO packs (name, size, created_at) VALUES (?, ?, ?)`, p.name, p.size, now); err != nil {
+			return fmt.Errorf("store index: pack: %w", err)
+		}
+	}
+	return insertChunks(ctx, tx, rec.added)
+}
+
+func (s *Store) countPacks(rec recipe) {
 	for _, p := range rec.packs {
 		s.counters.packBytes.Add(p.size)
 	}
-	s.notifyLinked(repo, info.Digest)
-	return nil
 }
 
 // missingChunk returns a chunk of rec's recipe that is not stored, if any:

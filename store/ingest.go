@@ -18,6 +18,14 @@ type recipe struct {
 	packs []packInfo
 }
 
+func (r recipe) packNames() []string {
+	names := make([]string, len(r.packs))
+	for i, p := range r.packs {
+		names[i] = p.name
+	}
+	return names
+}
+
 // ingestDepthBytes is about how many bytes of cut chunks may wait for the
 // chunk worker and the hasher, so the three stages overlap. With the
 // chunker's own buffer it bounds ingest memory, whatever the blob size.

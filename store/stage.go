@@ -96,22 +96,23 @@ func (s *Store) stage(ctx context.Context, d digest.Digest, size int64, r io.Rea
 	l := &sizeLimiter{r: r, size: size}
 	depth := max(4, ingestDepthBytes/stagedBlock)
 	h := newAsyncHasher(d.Algorithm().Hash(), depth)
+	// The checksums grow with the bytes received, never with the size a
+	// client claims.
 	w := &stageWriter{in: make(chan *chunkBuf, depth), failed: make(chan struct{}), done: make(chan struct{}), pipe: pipe}
-	w.sums = make([]byte, 0, 4*((size+stagedBlock-1)/stagedBlock))
 	go w.run()
 
 	err := s.readBlocks(ctx, l, h, w)
 	sum := h.sum()
 	close(w.in)
 	<-w.done
-	for _, e := range []func() error{
-		func() error { return w.err },
-		l.check,
-		func() error { return checkDigest(d, sum) },
-	} {
-		if err == nil {
-			err = e()
-		}
+	if err == nil {
+		err = w.err
+	}
+	if err == nil {
+		err = l.check()
+	}
+	if err == nil {
+		err = checkDigest(d, sum)
 	}
 	pipe.closeWrite(err) // an error here keeps the object from becoming visible
 	if perr := <-stored; err == nil && perr != nil {

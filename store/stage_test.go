@@ -418,3 +418,16 @@ func TestCompactionSurvivesBackendFailure(t *testing.T) {
 		t.Fatalf("read after compaction: %v", err)
 	}
 }
+
+// TestStagingHugeClaimedSize: a client claiming an enormous size costs
+// the server nothing in advance; the short body fails as usual.
+func TestStagingHugeClaimedSize(t *testing.T) {
+	f := newStagingFixture(t, store.Options{StageBacklog: 1 << 62})
+	b := randomBytes(72, 3<<20)
+	if _, err := f.st.Put(context.Background(), "ml/x", sha(b), 1<<60, bytes.NewReader(b)); !errors.Is(err, store.ErrSizeMismatch) {
+		t.Fatalf("Put claiming 1 EiB with 3 MiB: %v, want ErrSizeMismatch", err)
+	}
+	if f.count(t, "staged_blobs") != 0 || countPrefix(t, f.backend, "staged/") != 0 || f.st.Stats().StagedBytes != 0 {
+		t.Fatal("a failed huge upload left something behind")
+	}
+}

@@ -164,6 +164,7 @@ func (s *Store) compactBlob(ctx context.Context, d digest.Digest, y *yieldReader
 	if err := s.db.QueryRowContext(ctx, `SELECT size FROM blobs WHERE digest = ?`, d.String()).Scan(&size); err != nil {
 		return 0, fmt.Errorf("store index: blob: %w", err)
 	}
+	start := time.Now()
 	rc := s.readStaged(ctx, d, st, size)
 	defer rc.Close()
 	var r io.Reader = rc
@@ -181,6 +182,12 @@ func (s *Store) compactBlob(ctx context.Context, d digest.Digest, y *yieldReader
 	if err != nil || gone {
 		return 0, err
 	}
+	var packed int64
+	for _, p := range rec.packs {
+		packed += p.size
+	}
+	s.log.Info("compacted staged blob", "blob", d, "size", size, "packed_bytes", packed,
+		"new_chunks", len(rec.added), "chunks", len(rec.ids), "took", time.Since(start).Round(time.Millisecond))
 	return size, nil
 }
 

@@ -29,7 +29,8 @@ const (
 	compactQuiet = time.Second
 )
 
-// foreground marks a transfer as running until the returned func is called.
+// foreground marks a transfer (a Put, an upload piece, an open reader) as
+// running until the returned func is called.
 func (s *Store) foreground() func() {
 	s.active.Add(1)
 	return func() {

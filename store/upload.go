@@ -78,6 +78,7 @@ func (s *Store) getUpload(ctx context.Context, repo, id string) (Upload, int, er
 // end at offset. The piece is durable before the session's size advances;
 // if r fails, the session is unchanged.
 func (s *Store) AppendUpload(ctx context.Context, repo, id string, offset int64, r io.Reader) (Upload, error) {
+	defer s.foreground()()
 	unlock := s.digestLocks.lock("upload:" + id)
 	defer unlock()
 	u, parts, err := s.getUpload(ctx, repo, id)

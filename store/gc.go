@@ -10,15 +10,17 @@ import (
 
 // GCStats says what one GC pass did.
 type GCStats struct {
-	Noted  int   // blobs newly found linked to no repository
-	Blobs  int   // blobs deleted, with their recipes
-	Chunks int   // chunk records deleted
-	Packs  int   // pack objects deleted
-	Freed  int64 // bytes of the packs deleted
+	Noted    int   // blobs newly found linked to no repository
+	Blobs    int   // blobs deleted, with their recipes
+	Chunks   int   // chunk records deleted
+	Repacked int   // mostly dead packs whose live chunks were copied to new packs
+	Copied   int64 // bytes of live chunks copied by that
+	Packs    int   // pack objects deleted
+	Freed    int64 // bytes of the packs deleted
 	// Dead is the space in packs that still hold a chunk that no chunk
-	// occupies any more: what repacking would free, once there is
-	// repacking. It includes the packs' trailers, 41 bytes per chunk
-	// they were written with.
+	// occupies any more: packs less than half dead are not repacked. It
+	// includes the packs' trailers, 41 bytes per chunk they were written
+	// with.
 	Dead int64
 }
 
@@ -31,19 +33,23 @@ type GCStats struct {
 //     objects;
 //  2. chunks no recipe uses, in packs written at least grace ago, are
 //     forgotten;
-//  3. packs left with no chunk are deleted from the backend.
+//  3. packs written at least grace ago whose live chunks take less than
+//     half of them are repacked (repack.go) and retired;
+//  4. packs left with no chunk, and retired ones once retired for grace,
+//     are deleted from the backend.
 //
 // Each deletion re-checks its condition in the statement that deletes, so
 // a concurrent push cannot lose data: a Put that had found a chunk or a
 // blob present and meanwhile lost it fails its commit on the foreign key
-// instead of recording a recipe that points nowhere. A pack that still
-// holds a live chunk is kept whole; Dead reports the space that repacking
-// would win back.
+// instead of recording a recipe that points nowhere. Passes run one at a
+// time.
 func (s *Store) GC(ctx context.Context, grace time.Duration) (GCStats, error) {
 	var st GCStats
 	if grace < 0 {
 		return st, fmt.Errorf("store: gc: negative grace %v", grace)
 	}
+	s.gcMu.Lock()
+	defer s.gcMu.Unlock()
 	now := time.Now()
 	cutoff := now.Add(-grace).Unix()
 	var err error
@@ -57,6 +63,9 @@ func (s *Store) GC(ctx context.Context, grace time.Duration) (GCStats, error) {
 		`DELETE FROM chunks WHERE
 		   NOT EXISTS (SELECT 1 FROM blob_chunks bc WHERE bc.chunk = chunks.id)
 		   AND pack IN (SELECT name FROM packs WHERE created_at <= ?)`, cutoff); err != nil {
+		return st, err
+	}
+	if st.Repacked, st.Copied, err = s.repack(ctx, cutoff, now.Unix()); err != nil {
 		return st, err
 	}
 	st.Packs, st.Freed, err = s.deleteEmptyPacks(ctx, cutoff)
@@ -182,12 +191,13 @@ func (s *Store) deleteBlob(ctx context.Context, d string) (bool, error) {
 }
 
 // deleteEmptyPacks deletes the packs written at or before cutoff that no
-// chunk uses: the record first, then the object, so that a failure leaves
-// at worst an orphan object, which the reaper removes.
+// chunk uses and that were not retired after cutoff: the record first,
+// then the object, so that a failure leaves at worst an orphan object,
+// which the reaper removes.
 func (s *Store) deleteEmptyPacks(ctx context.Context, cutoff int64) (int, int64, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT name, size FROM packs p WHERE created_at <= ?
-		   AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.pack = p.name)`, cutoff)
+		`SELECT name, size FROM packs p WHERE created_at <= ? AND (retired_at IS NULL OR retired_at <= ?)
+		   AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.pack = p.name)`, cutoff, cutoff)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store index: gc: empty packs: %w", err)
 	}

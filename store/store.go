@@ -109,6 +109,7 @@ type Store struct {
 	compactWake   chan struct{}
 	compactMu     sync.Mutex             // one compaction at a time
 	compactFailed map[digest.Digest]bool // staged blobs found corrupt; guarded by compactMu
+	gcMu          sync.Mutex             // one GC pass at a time
 }
 
 // New returns a store keeping bytes in backend and metadata in database.

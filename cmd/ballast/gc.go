@@ -25,9 +25,10 @@ func newGCCmd() *cobra.Command {
 		Use:   "gc",
 		Short: "Run a garbage collection pass on the server now",
 		Long: `Run a garbage collection pass on a running server and print what it did: it
-removes blobs deleted from every repository, and the chunks and packs nothing uses any
-more. With --compact it first compacts the staged uploads (chunks, deduplicates and
-packs them) now, rather than leaving them to the background compactor, and waits for it.
+removes blobs deleted from every repository and the chunks and packs nothing uses any
+more, and rewrites mostly unused packs with their live chunks. With --compact it first
+compacts the staged uploads (chunks, deduplicates and packs them) now, rather than
+leaving them to the background compactor, and waits for it.
 The server also runs one every --reap-interval. By default the pass keeps what became
 unreferenced within the server's --gc-grace; --grace overrides that (0s: delete
 everything unreferenced now). Needs an admin token.`,
@@ -76,6 +77,10 @@ func printGC(w io.Writer, r adminapi.GCResult) {
 	}
 	fmt.Fprintf(w, "Garbage collection (grace %s): deleted %d blobs, %d chunks, %d packs; freed %s.\n",
 		r.Grace, r.Blobs, r.Chunks, r.Packs, formatSize(r.FreedBytes))
+	if r.Repacked > 0 {
+		fmt.Fprintf(w, "Repacked %d mostly unused packs (copied %s of live chunks); the old ones go after the grace.\n",
+			r.Repacked, formatSize(r.CopiedBytes))
+	}
 	if r.Noted > 0 {
 		fmt.Fprintf(w, "%d more blobs are linked to no repository; a pass after the grace deletes them.\n", r.Noted)
 	}
@@ -105,7 +110,7 @@ func gcFunc(st *store.Store, grace time.Duration) adminapi.GCFunc {
 		s, err := st.GC(ctx, g)
 		return adminapi.GCResult{
 			Grace: g.String(), Compacted: res.Compacted, CompactedBytes: res.CompactedBytes,
-			StagedBytes: st.Stats().StagedBytes, Noted: s.Noted, Blobs: s.Blobs, Chunks: s.Chunks, Packs: s.Packs,
+			StagedBytes: st.Stats().StagedBytes, Noted: s.Noted, Repacked: s.Repacked, CopiedBytes: s.Copied, Blobs: s.Blobs, Chunks: s.Chunks, Packs: s.Packs,
 			FreedBytes: s.Freed, DeadBytes: s.Dead,
 		}, err
 	}

@@ -17,7 +17,7 @@ func TestGCCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"grace 1h0m0s", "deleted 2 blobs, 40 chunks, 1 packs", "freed 3.0 MiB", "5.0 MiB of unreferenced chunks remain",
-		"7.0 MiB of staged uploads wait for the background compactor"} {
+		"7.0 MiB of staged uploads wait for the background compactor", "Repacked 2 mostly unused packs (copied 1.0 MiB"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("gc printed %q, want %q in it", out, want)
 		}

@@ -294,9 +294,9 @@ func (h housekeeping) once(ctx context.Context) {
 	}
 	if gc, err := st.GC(ctx, h.grace); err != nil && ctx.Err() == nil {
 		log.Warn("garbage collection", "err", err)
-	} else if gc.Blobs+gc.Chunks+gc.Packs > 0 {
-		log.Info("garbage collection", "blobs", gc.Blobs, "chunks", gc.Chunks,
-			"packs", gc.Packs, "freed_bytes", gc.Freed, "dead_bytes_left", gc.Dead)
+	} else if gc.Blobs+gc.Chunks+gc.Repacked+gc.Packs > 0 {
+		log.Info("garbage collection", "blobs", gc.Blobs, "chunks", gc.Chunks, "repacked", gc.Repacked,
+			"copied_bytes", gc.Copied, "packs", gc.Packs, "freed_bytes", gc.Freed, "dead_bytes_left", gc.Dead)
 	}
 	if h.retention <= 0 {
 		return

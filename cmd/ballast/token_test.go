@@ -39,7 +39,7 @@ func tokenServer(t *testing.T) (string, *auth.Tokens, string) {
 		if p.Grace != nil {
 			g = p.Grace.String()
 		}
-		res := adminapi.GCResult{Grace: g, Blobs: 2, Chunks: 40, Packs: 1, FreedBytes: 3 << 20, DeadBytes: 5 << 20, StagedBytes: 7 << 20}
+		res := adminapi.GCResult{Grace: g, Blobs: 2, Chunks: 40, Repacked: 2, CopiedBytes: 1 << 20, Packs: 1, FreedBytes: 3 << 20, DeadBytes: 5 << 20, StagedBytes: 7 << 20}
 		if p.Compact {
 			res.Compacted, res.CompactedBytes, res.StagedBytes = 1, 7<<20, 0
 		}

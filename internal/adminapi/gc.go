@@ -39,13 +39,16 @@ type GCResult struct {
 	// StagedBytes is the size of the staged uploads still waiting for
 	// the background compactor after the pass.
 	StagedBytes int64 `json:"staged_bytes"`
-	Noted       int   `json:"noted"`       // blobs newly found linked nowhere
-	Blobs       int   `json:"blobs"`       // blobs deleted
-	Chunks      int   `json:"chunks"`      // chunks forgotten
+	Noted       int   `json:"noted"`  // blobs newly found linked nowhere
+	Blobs       int   `json:"blobs"`  // blobs deleted
+	Chunks      int   `json:"chunks"` // chunks forgotten
+	// Repacked mostly dead packs: their live chunks copied to new packs.
+	Repacked    int   `json:"repacked_packs"`
+	CopiedBytes int64 `json:"copied_bytes"`
 	Packs       int   `json:"packs"`       // pack objects deleted
 	FreedBytes  int64 `json:"freed_bytes"` // size of those packs
-	// DeadBytes are unreferenced bytes left in packs that also hold live
-	// chunks (kept whole: there is no repacking yet).
+	// DeadBytes are unreferenced bytes left in packs that are at least
+	// half live (those are not repacked).
 	DeadBytes int64 `json:"dead_bytes"`
 }
 

@@ -6,9 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -124,40 +127,26 @@ func TestCrashMidCompaction(t *testing.T) {
 	)
 	tok := s.createToken(t, "crash", repo+":write")
 	s.seed(t, repo)
-	var seed [32]byte
-	crand.Read(seed[:])
-	content := func() io.Reader { return io.LimitReader(rand.NewChaCha8(seed), size) }
-	h := sha256.New()
-	io.Copy(h, content())
-	oid := hex.EncodeToString(h.Sum(nil))
-	s.upload(t, tok, repo, oid, size, content())
-
-	gcDone := make(chan struct{})
-	go func() {
-		defer close(gcDone)
-		s.ballast(t, "gc", "--compact", "--server", s.url, "--token", s.admin) // fails when the server dies
-	}()
-	// A compaction writes packs through temp files: kill once one appears.
-	tmp := filepath.Join(s.dataDir, "objects", ".tmp")
-	deadline := time.Now().Add(time.Minute)
-	for countFiles(t, tmp) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no pack was being written a minute after gc --compact started")
+	var oid string
+	var content func() io.Reader
+	// The kill lands mid-compaction unless the machine stalls for the
+	// rest of it between seeing the first pack and the kill; then the
+	// scenario is tried again with a new object.
+	for attempt := 1; ; attempt++ {
+		var seed [32]byte
+		crand.Read(seed[:])
+		content = func() io.Reader { return io.LimitReader(rand.NewChaCha8(seed), size) }
+		h := sha256.New()
+		io.Copy(h, content())
+		oid = hex.EncodeToString(h.Sum(nil))
+		s.upload(t, tok, repo, oid, size, content())
+		if s.killMidCompaction(t, oid) {
+			break
 		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	s.kill9()
-	<-gcDone
-	// The crash left the object staged, with no recipe recorded.
-	meta, err := db.OpenSQLite(context.Background(), filepath.Join(s.dataDir, "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var staged, recipe int
-	err = meta.QueryRow(`SELECT (SELECT COUNT(*) FROM staged_blobs), (SELECT COUNT(*) FROM blob_chunks WHERE digest = ?)`, "sha256:"+oid).Scan(&staged, &recipe)
-	meta.Close()
-	if err != nil || staged != 1 || recipe != 0 {
-		t.Fatalf("after the crash: %d staged blobs, %d recipe rows (%v); want 1 and 0", staged, recipe, err)
+		if attempt == 3 {
+			t.Fatal("three kills in a row came after the compaction had committed")
+		}
+		s.start()
 	}
 
 	s.start()
@@ -183,4 +172,70 @@ func TestCrashMidCompaction(t *testing.T) {
 	if got, n := s.downloadSHA256(t, tok, repo, oid, size); got != oid || n != size {
 		t.Fatalf("download after compaction: %d bytes hashing to %s, want %d bytes %s", n, got, size, oid)
 	}
+}
+
+// killMidCompaction starts `ballast gc --compact`, kills the server with
+// SIGKILL as soon as a pack is being written, and reports whether the
+// crash left blob oid staged with no recipe (true) or the compaction had
+// already committed (false). Anything else fails the test.
+func (s *server) killMidCompaction(t *testing.T, oid string) bool {
+	t.Helper()
+	// A compaction writes packs through temp files: kill once a new one
+	// appears (an earlier kill may have left some).
+	tmp := filepath.Join(s.dataDir, "objects", ".tmp")
+	before := tempNames(t, tmp)
+	gcDone := make(chan struct{})
+	go func() {
+		defer close(gcDone)
+		s.ballast(t, "gc", "--compact", "--server", s.url, "--token", s.admin) // fails when the server dies
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for !hasNew(tempNames(t, tmp), before) {
+		if time.Now().After(deadline) {
+			t.Fatal("no pack was being written a minute after gc --compact started")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	s.kill9()
+	<-gcDone
+	meta, err := db.OpenSQLite(context.Background(), filepath.Join(s.dataDir, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer meta.Close()
+	var staged, recipe int
+	err = meta.QueryRow(`SELECT (SELECT COUNT(*) FROM staged_blobs WHERE digest = ?), (SELECT COUNT(*) FROM blob_chunks WHERE digest = ?)`,
+		"sha256:"+oid, "sha256:"+oid).Scan(&staged, &recipe)
+	switch {
+	case err != nil:
+		t.Fatal(err)
+	case staged == 1 && recipe == 0:
+		return true
+	case staged == 0 && recipe > 0:
+		return false
+	}
+	t.Fatalf("after the crash: %d staged rows and %d recipe rows for the blob; want one or the other", staged, recipe)
+	return false
+}
+
+func tempNames(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	names := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		names[e.Name()] = true
+	}
+	return names
+}
+
+func hasNew(now, before map[string]bool) bool {
+	for n := range now {
+		if !before[n] {
+			return true
+		}
+	}
+	return false
 }

@@ -16,7 +16,8 @@ import (
 // compressed ones. It runs in the background and gives way to transfers:
 // while an upload or a download is running it pauses between reads, so
 // that it uses the CPU uploads leave idle, unless the staged backlog is
-// full or someone is waiting for a Compact, when it stops waiting. In the
+// full, someone is waiting for a Compact, or it has waited five minutes
+// for the blob at hand, when it stops waiting. In the
 // background it also waits for the store to have been idle for
 // compactQuiet, so that it does not start in the last requests of a push
 // (the client's verify calls, the next object).
@@ -28,6 +29,12 @@ const (
 	// the background compactor starts or resumes.
 	compactQuiet = time.Second
 )
+
+// compactMaxPause bounds how long the compaction of one blob gives way to
+// transfers in all; after that it goes on alongside them, so a server that
+// is never idle (a download that lasts an hour, a steady trickle of pulls)
+// still gets its staged blobs compacted. A variable for tests.
+var compactMaxPause = 5 * time.Minute
 
 // foreground marks a transfer (a Put, an upload piece, an open reader) as
 // running until the returned func is called.
@@ -257,23 +264,32 @@ func (s *Store) commitCompaction(ctx context.Context, d digest.Digest, st staged
 }
 
 // yieldReader pauses before each read while the store is busy (see
-// Store.busy), unless the staged backlog is full or a Compact waits.
+// Store.busy), unless the staged backlog is full, a Compact waits, or it
+// has paused for compactMaxPause already.
 type yieldReader struct {
-	r     io.Reader
-	s     *Store
-	ctx   context.Context
-	quiet time.Duration
+	r      io.Reader
+	s      *Store
+	ctx    context.Context
+	quiet  time.Duration
+	paused time.Duration // in all, for this blob
 }
 
 func (y *yieldReader) Read(p []byte) (int, error) {
-	for y.s.busy(y.quiet) && y.s.stagedBytes.Load() < y.s.opts.StageBacklog && y.s.urgent.Load() == 0 {
+	for y.shouldPause() {
 		select {
 		case <-time.After(yieldPoll):
+			y.paused += yieldPoll
 		case <-y.ctx.Done():
 			return 0, y.ctx.Err()
 		}
 	}
 	return y.r.Read(p)
+}
+
+func (y *yieldReader) shouldPause() bool {
+	s := y.s
+	return s.busy(y.quiet) && y.paused < compactMaxPause &&
+		s.stagedBytes.Load() < s.opts.StageBacklog && s.urgent.Load() == 0
 }
 
 // loadStagedBytes sums the size of the staged blobs, for the backlog.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -22,3 +23,11 @@ func (s *Store) StaleStagedRead(ctx context.Context, d digest.Digest, size, star
 
 // ErrStagedGone is errStagedGone, for tests.
 var ErrStagedGone = errStagedGone
+
+// SetCompactMaxPause sets how long a compaction gives way to transfers,
+// until the returned func restores it.
+func SetCompactMaxPause(d time.Duration) (restore func()) {
+	old := compactMaxPause
+	compactMaxPause = d
+	return func() { compactMaxPause = old }
+}

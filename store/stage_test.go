@@ -431,3 +431,27 @@ func TestStagingHugeClaimedSize(t *testing.T) {
 		t.Fatal("a failed huge upload left something behind")
 	}
 }
+
+// TestCompactorPausesAtMostMaxPause: a transfer that never ends does not
+// keep the background compactor waiting for ever.
+func TestCompactorPausesAtMostMaxPause(t *testing.T) {
+	defer store.SetCompactMaxPause(500 * time.Millisecond)()
+	f := newStagingFixture(t, store.Options{})
+	a := randomBytes(33, 2<<20)
+	f.put(t, "ml/x", a)
+	rc, err := f.st.Open(context.Background(), "ml/x", sha(a), 0, -1) // never read to the end
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.st.RunCompactor(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(30 * time.Second); f.count(t, "staged_blobs") > 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the compactor still waits for a transfer after its longest pause")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
@@ -454,4 +455,32 @@ func TestCompactorPausesAtMostMaxPause(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestRandomRanges reads many random ranges of a blob whose size is not a
+// multiple of anything, staged and compacted, and compares them with the
+// bytes.
+func TestRandomRanges(t *testing.T) {
+	inModes(t, func(t *testing.T, f *fixture) {
+		b := randomBytes(73, 3<<20+333_333)
+		f.put(t, "ml/x", b)
+		r := mrand.New(mrand.NewPCG(1, 2))
+		check := func(when string) {
+			for range 200 {
+				off := r.Int64N(int64(len(b)))
+				n := r.Int64N(int64(len(b))-off+2) - 1 // -1: to the end
+				got, err := f.read(t, "ml/x", sha(b), off, n)
+				end := int64(len(b))
+				if n >= 0 && off+n < end {
+					end = off + n
+				}
+				if err != nil || !bytes.Equal(got, b[off:end]) {
+					t.Fatalf("%s: read %d+%d: %d bytes, err %v; want %d bytes", when, off, n, len(got), err, end-off)
+				}
+			}
+		}
+		check("after Put")
+		f.compact(t)
+		check("after Compact")
+	})
 }

@@ -22,7 +22,7 @@
 //     (or its staged object) was durably written. Compaction records a recipe
 //     only for bytes that hash to the blob's digest again.
 //   - Open verifies every chunk against its hash (a staged block against its
-//     CRC-32C) before returning its bytes; a mismatch is ErrCorrupt, never
+//     BLAKE3 hash) before returning its bytes; a mismatch is ErrCorrupt, never
 //     wrong bytes, and neither is a recipe that ends short.
 //   - Memory per Put and per Open is bounded and independent of blob size.
 package store

@@ -4,15 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"time"
 
 	"github.com/opencontainers/go-digest"
+	"github.com/zeebo/blake3"
 
 	"github.com/ballastml/ballast/store/chunker"
 )
@@ -21,14 +20,14 @@ import (
 // costs about as much CPU again as the sha256 that every upload needs, and
 // on a small machine that decides how fast a push is. So a large upload is
 // first stored as it arrives: one raw backend object, checksummed per
-// block with CRC-32C, committed once its sha256 and size check out. It is
+// block with BLAKE3, committed once its sha256 and size check out. It is
 // readable from then on. The compactor (compact.go) later chunks,
 // deduplicates and packs it, and swaps the staged object for a recipe in
 // one transaction.
 //
 // Verification is the same as for an inline Put: nothing is visible unless
 // the digest and size match, and every byte read is checked (a block
-// against its CRC, before any of its bytes are returned).
+// against its hash, before any of its bytes are returned).
 
 const (
 	stagedPrefix = "staged/"
@@ -44,7 +43,14 @@ const (
 	DefaultStageBacklog = 8 << 30
 )
 
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
+// sumSize is the size of a block's checksum: its BLAKE3-256. A CRC would
+// cost less (a push of 1 GiB took 0.96 s instead of 1.16 s here), but it
+// catches only accidents; with a cryptographic hash kept in the metadata
+// database, a staged read is as trustworthy as a chunked one, whatever
+// the backend serves.
+const sumSize = 32
+
+func blockSum(b []byte) [sumSize]byte { return blake3.Sum256(b) }
 
 // staged is a staged blob's row.
 type staged struct {
@@ -169,7 +175,8 @@ func (w *stageWriter) run() {
 	defer close(w.done)
 	for cb := range w.in {
 		if w.err == nil {
-			w.sums = binary.BigEndian.AppendUint32(w.sums, crc32.Checksum(cb.b, crcTable))
+			sum := blockSum(cb.b)
+			w.sums = append(w.sums, sum[:]...)
 			if _, w.err = w.pipe.Write(cb.b); w.err != nil {
 				close(w.failed)
 			}
@@ -245,7 +252,7 @@ func (s *Store) stagedOf(ctx context.Context, d digest.Digest) (staged, bool, er
 func (s *Store) stagedSums(ctx context.Context, d digest.Digest, first, n int64) ([]byte, error) {
 	var sums []byte
 	err := s.db.QueryRowContext(ctx,
-		`SELECT substr(sums, ?, ?) FROM staged_blobs WHERE digest = ?`, 4*first+1, 4*n, d.String()).Scan(&sums)
+		`SELECT substr(sums, ?, ?) FROM staged_blobs WHERE digest = ?`, sumSize*first+1, sumSize*n, d.String()).Scan(&sums)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errStagedGone
 	}
@@ -290,11 +297,11 @@ func (s *Store) produceStaged(ctx context.Context, d digest.Digest, st staged, s
 				return at, err
 			}
 		}
-		if len(sums) < 4 {
+		if len(sums) < sumSize {
 			return at, s.corruptStaged(d, st, blk*bs, errors.New("checksum missing"))
 		}
-		want := binary.BigEndian.Uint32(sums)
-		sums = sums[4:]
+		want := [sumSize]byte(sums[:sumSize])
+		sums = sums[sumSize:]
 		n := min(bs, size-blk*bs) // the last block may be short
 		bp := s.bufs.Get().(*[]byte)
 		data, err := readFull(rc, *bp, int(n))
@@ -306,7 +313,7 @@ func (s *Store) produceStaged(ctx context.Context, d digest.Digest, st staged, s
 			}
 			return at, s.corruptStaged(d, st, blk*bs, err)
 		}
-		if crc32.Checksum(data, crcTable) != want {
+		if blockSum(data) != want {
 			s.bufs.Put(bp)
 			return at, s.corruptStaged(d, st, blk*bs, fmt.Errorf("block %d does not match its checksum", blk))
 		}

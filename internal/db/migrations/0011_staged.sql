@@ -7,6 +7,6 @@ CREATE TABLE staged_blobs (
     digest     TEXT PRIMARY KEY REFERENCES blobs(digest),
     object     TEXT NOT NULL,         -- backend object holding the raw bytes
     block_size INTEGER NOT NULL,      -- bytes covered by each checksum
-    sums       BLOB NOT NULL,         -- CRC-32C of each block, 4 bytes big endian
+    sums       BLOB NOT NULL,         -- BLAKE3-256 of each block, 32 bytes each, in order
     created_at BIGINT NOT NULL
 );

@@ -186,9 +186,15 @@ func (w *stageWriter) run() {
 }
 
 // commitStaged records a staged blob and links it, in one transaction. Its
-// size is already counted in the backlog (reserveStage).
-func (s *Store) commitStaged(ctx context.Context, repo string, info BlobInfo, object string, sums []byte) error {
-	defer s.inflight.remove(object)
+// size is already counted in the backlog (reserveStage). If the commit
+// fails, the object is deleted.
+func (s *Store) commitStaged(ctx context.Context, repo string, info BlobInfo, object string, sums []byte) (err error) {
+	defer func() {
+		if err != nil {
+			s.dropObject(object)
+		}
+		s.inflight.remove(object)
+	}()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -204,12 +210,10 @@ func (s *Store) commitStaged(ctx context.Context, repo string, info BlobInfo, ob
 		info.Digest.String(), object, stagedBlock, sums, now); err != nil {
 		return fmt.Errorf("store index: staged blob: %w", err)
 	}
-	err = insertLink(ctx, tx, repo, info.Digest, now)
-	if err == nil {
-		err = tx.Commit()
+	if err := insertLink(ctx, tx, repo, info.Digest, now); err != nil {
+		return err
 	}
-	if err != nil {
-		s.dropObject(object)
+	if err := tx.Commit(); err != nil {
 		return err
 	}
 	s.counters.blobsStored.Add(1)

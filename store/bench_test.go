@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -13,7 +14,7 @@ import (
 	"github.com/ballastml/ballast/store/local"
 )
 
-func benchStore(b *testing.B) *store.Store {
+func benchStore(b *testing.B, opts store.Options) *store.Store {
 	dir := b.TempDir()
 	d, err := db.OpenSQLite(context.Background(), filepath.Join(dir, "meta.db"))
 	if err != nil {
@@ -24,7 +25,8 @@ func benchStore(b *testing.B) *store.Store {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := store.New(backend, d, store.Options{})
+	opts.Logger = slog.New(slog.DiscardHandler)
+	st, err := store.New(backend, d, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -32,47 +34,93 @@ func benchStore(b *testing.B) *store.Store {
 	return st
 }
 
-// BenchmarkPut ingests 256 MiB of incompressible data per iteration, each
-// time new random bytes, so that no chunk dedups.
+// benchModes are the two ways Put stores a large blob.
+var benchModes = []struct {
+	name string
+	opts store.Options
+}{
+	{"inline", store.Options{StageMin: -1}},
+	{"staged", store.Options{}},
+}
+
+const benchSize = 256 << 20
+
+// newBenchData fills data with the i-th stream of random bytes, so that no
+// chunk dedups against an earlier iteration's, and returns it.
+func newBenchData(data []byte, i int) []byte {
+	var seed [32]byte
+	seed[0], seed[1] = byte(i), byte(i>>8)
+	rand.NewChaCha8(seed).Read(data)
+	return data
+}
+
+// BenchmarkPut stores 256 MiB of new incompressible data per iteration:
+// chunked before Put returns (inline), or staged for the compactor.
 func BenchmarkPut(b *testing.B) {
-	st := benchStore(b)
-	const size = 256 << 20
-	data := make([]byte, size)
-	b.SetBytes(size)
-	b.ResetTimer()
+	for _, m := range benchModes {
+		b.Run(m.name, func(b *testing.B) {
+			st := benchStore(b, m.opts)
+			data := make([]byte, benchSize)
+			b.SetBytes(benchSize)
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				d := sha(newBenchData(data, i))
+				b.StartTimer()
+				if _, err := st.Put(context.Background(), "bench/x", d, benchSize, bytes.NewReader(data)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCompact compacts a staged 256 MiB incompressible blob.
+func BenchmarkCompact(b *testing.B) {
+	st := benchStore(b, store.Options{})
+	data := make([]byte, benchSize)
+	b.SetBytes(benchSize)
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
-		var seed [32]byte
-		seed[0], seed[1] = byte(i), byte(i>>8)
-		rand.NewChaCha8(seed).Read(data)
-		d := sha(data)
-		b.StartTimer()
-		if _, err := st.Put(context.Background(), "bench/x", d, size, bytes.NewReader(data)); err != nil {
+		d := sha(newBenchData(data, i))
+		if _, err := st.Put(context.Background(), "bench/x", d, benchSize, bytes.NewReader(data)); err != nil {
 			b.Fatal(err)
+		}
+		b.StartTimer()
+		if n, _, err := st.Compact(context.Background()); err != nil || n != 1 {
+			b.Fatalf("Compact = %d, %v", n, err)
 		}
 	}
 }
 
-// BenchmarkOpen reads back a 256 MiB incompressible blob.
+// BenchmarkOpen reads back a 256 MiB incompressible blob, staged and
+// compacted.
 func BenchmarkOpen(b *testing.B) {
-	st := benchStore(b)
-	const size = 256 << 20
-	data := randomBytes(2, size)
-	d := sha(data)
-	if _, err := st.Put(context.Background(), "bench/x", d, size, bytes.NewReader(data)); err != nil {
-		b.Fatal(err)
-	}
-	buf := make([]byte, 1<<20)
-	b.SetBytes(size)
-	b.ResetTimer()
-	for b.Loop() {
-		rc, err := st.Open(context.Background(), "bench/x", d, 0, -1)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.CopyBuffer(io.Discard, rc, buf); err != nil {
-			b.Fatal(err)
-		}
-		rc.Close()
+	for _, compacted := range []bool{false, true} {
+		name := map[bool]string{false: "staged", true: "compacted"}[compacted]
+		b.Run(name, func(b *testing.B) {
+			st := benchStore(b, store.Options{})
+			data := randomBytes(2, benchSize)
+			d := sha(data)
+			if _, err := st.Put(context.Background(), "bench/x", d, benchSize, bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+			if compacted {
+				if _, _, err := st.Compact(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			buf := make([]byte, 1<<20)
+			b.SetBytes(benchSize)
+			for b.Loop() {
+				rc, err := st.Open(context.Background(), "bench/x", d, 0, -1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.CopyBuffer(io.Discard, rc, buf); err != nil {
+					b.Fatal(err)
+				}
+				rc.Close()
+			}
+		})
 	}
 }

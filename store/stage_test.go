@@ -484,3 +484,33 @@ func TestRandomRanges(t *testing.T) {
 		check("after Compact")
 	})
 }
+
+// TestStagedUploadSession: a resumable upload session of several pieces
+// is staged when finished, then compacted, and its pieces go.
+func TestStagedUploadSession(t *testing.T) {
+	f := newStagingFixture(t, store.Options{})
+	ctx := context.Background()
+	b := randomBytes(74, 3<<20+5)
+	u, err := f.st.StartUpload(ctx, "ml/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range [][2]int{{0, 1 << 20}, {1 << 20, 2<<20 + 3}} {
+		if _, err := f.st.AppendUpload(ctx, "ml/x", u.ID, int64(r[0]), bytes.NewReader(b[r[0]:r[1]])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.st.FinishUpload(ctx, "ml/x", u.ID, sha(b), bytes.NewReader(b[2<<20+3:]), int64(len(b)-(2<<20+3))); err != nil {
+		t.Fatal(err)
+	}
+	if f.count(t, "staged_blobs") != 1 || countPrefix(t, f.backend, "uploads/") != 0 {
+		t.Fatal("the finished session is not staged, or its pieces are left")
+	}
+	for _, when := range []string{"staged", "compacted"} {
+		got, err := f.read(t, "ml/x", sha(b), 0, -1)
+		if err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("%s: read back: %v", when, err)
+		}
+		f.compact(t)
+	}
+}

@@ -8,7 +8,7 @@ type Stats struct {
 	BytesStored   int64 // their logical size
 	BlobsStaged   int64 // of those, blobs staged raw for the compactor
 	Compacted     int64 // staged blobs the compactor chunked and packed
-	StagedBytes   int64 // size of the staged blobs waiting now (a gauge)
+	StagedBytes   int64 // size of the staged blobs not compacted yet, and of those being received (a gauge)
 	PackBytes     int64 // bytes of the packs written: after dedup and compression
 	BytesRead     int64 // bytes returned by readers from Open
 	CorruptChunks int64 // chunks that failed verification on a read

@@ -37,7 +37,8 @@ type GCResult struct {
 	Compacted      int   `json:"compacted"`
 	CompactedBytes int64 `json:"compacted_bytes"`
 	// StagedBytes is the size of the staged uploads still waiting for
-	// the background compactor after the pass.
+	// the background compactor after the pass, uploads still being
+	// received included.
 	StagedBytes int64 `json:"staged_bytes"`
 	Noted       int   `json:"noted"`  // blobs newly found linked nowhere
 	Blobs       int   `json:"blobs"`  // blobs deleted

@@ -64,7 +64,7 @@ func New(stats func() store.Stats) *Metrics {
 	}
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "ballast_store_staged_bytes",
-		Help: "Bytes of staged blobs waiting for the compactor.",
+		Help: "Bytes of staged uploads not compacted yet, those still being received included: the compactor's backlog.",
 	}, func() float64 { return float64(stats().StagedBytes) }))
 	return m
 }

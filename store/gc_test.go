@@ -131,7 +131,18 @@ func TestGCWaitsForGrace(t *testing.T) {
 // happens, every push that succeeded must read back whole: GC may make a
 // racing push fail, never lose its data.
 func TestGCRacesPushes(t *testing.T) {
-	f := newGCFixture(t, 0)
+	testGCRacesPushes(t, newGCFixture(t, 0), false)
+}
+
+// TestGCRacesStagedPushesAndCompaction is TestGCRacesPushes with every
+// push staged and a compactor running all along: GC, compaction and pushes
+// race on the same blobs and chunks.
+func TestGCRacesStagedPushesAndCompaction(t *testing.T) {
+	f := newFixtureOpts(t, nil, store.Options{Chunking: testChunking, PackSize: 256 << 10, StageMin: 1})
+	testGCRacesPushes(t, &gcFixture{f, 0}, true)
+}
+
+func testGCRacesPushes(t *testing.T, f *gcFixture, compact bool) {
 	base := randomBytes(65, 1<<20)
 	versions := make([][]byte, 6)
 	for i := range versions {
@@ -154,6 +165,22 @@ func TestGCRacesPushes(t *testing.T) {
 			}
 		}
 	})
+	var compactErr error
+	if compact {
+		gcWG.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, _, err := f.st.Compact(ctx); err != nil {
+					compactErr = err
+					return
+				}
+			}
+		})
+	}
 	// Each worker pushes to its own repository, so that what it knows to
 	// be linked there is exact; the versions, and so the blobs and chunks,
 	// are shared by all.
@@ -187,8 +214,8 @@ func TestGCRacesPushes(t *testing.T) {
 	wg.Wait()
 	close(stop)
 	gcWG.Wait()
-	if gcErr != nil {
-		t.Fatalf("GC: %v", gcErr)
+	if gcErr != nil || compactErr != nil {
+		t.Fatalf("GC: %v; Compact: %v", gcErr, compactErr)
 	}
 	n := 0
 	for w := range workers {
@@ -222,6 +249,9 @@ func TestGCRacesPushes(t *testing.T) {
 	f.gc(t)
 	if n := f.count(t, "chunks"); n != 0 {
 		t.Fatalf("%d chunks left after every version was unlinked", n)
+	}
+	if n := f.count(t, "staged_blobs") + countPrefix(t, f.backend, "staged/"); n != 0 {
+		t.Fatalf("%d staged rows and objects left after every version was unlinked", n)
 	}
 }
 

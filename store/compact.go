@@ -240,6 +240,9 @@ func (s *Store) commitCompaction(ctx context.Context, d digest.Digest, st staged
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err == nil, err // the packs are orphans now; the reaper removes them
 	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM staged_sums WHERE object = ?`, st.object); err != nil {
+		return false, fmt.Errorf("store index: unstage: %w", err)
+	}
 	err = insertPacks(ctx, tx, rec, time.Now().Unix())
 	if err == nil {
 		err = insertRecipe(ctx, tx, d, rec)

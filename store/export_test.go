@@ -24,6 +24,14 @@ func (s *Store) StaleStagedRead(ctx context.Context, d digest.Digest, size, star
 // ErrStagedGone is errStagedGone, for tests.
 var ErrStagedGone = errStagedGone
 
+// SetSumsPage sets how many block hashes a staged_sums row holds, until
+// the returned func restores it. Only for a store created after it.
+func SetSumsPage(n int64) (restore func()) {
+	old := sumsPage
+	sumsPage = n
+	return func() { sumsPage = old }
+}
+
 // SetCompactMaxPause sets how long a compaction gives way to transfers,
 // until the returned func restores it.
 func SetCompactMaxPause(d time.Duration) (restore func()) {

@@ -167,6 +167,11 @@ func (s *Store) deleteBlob(ctx context.Context, d string) (bool, error) {
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return false, fmt.Errorf("store index: gc: %w", err)
 		}
+		if stagedObject != "" {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM staged_sums WHERE object = ?`, stagedObject); err != nil {
+				return false, fmt.Errorf("store index: gc: delete blob %s: %w", d, err)
+			}
+		}
 		for _, q := range []string{
 			`DELETE FROM staged_blobs WHERE digest = ?`,
 			`DELETE FROM blob_chunks WHERE digest = ?`,

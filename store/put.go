@@ -46,9 +46,9 @@ func (s *Store) Put(ctx context.Context, repo string, d digest.Digest, size int6
 		return info, nil
 	}
 	if s.reserveStage(size) {
-		object, sums, err := s.stage(ctx, d, size, r)
+		up, err := s.stage(ctx, d, size, r)
 		if err == nil {
-			err = s.commitStaged(ctx, repo, info, object, sums)
+			err = s.commitStaged(ctx, repo, info, up)
 		}
 		if err != nil {
 			s.unreserveStage(size)

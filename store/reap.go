@@ -48,16 +48,46 @@ func (s *Store) reapPacks(ctx context.Context) (int, error) {
 
 // reapStaged removes staged objects no staged blob refers to: left by a
 // crash before the commit, or after a compaction or GC that could not
-// delete them.
+// delete them. It also removes the block hashes of staged objects that no
+// staged blob names and no running upload is writing.
 func (s *Store) reapStaged(ctx context.Context) (int, error) {
 	cutoff := time.Now().Add(-s.opts.OrphanAge)
-	return s.reapObjects(ctx, stagedPrefix, func(oi ObjectInfo) (bool, error) {
+	n, err := s.reapObjects(ctx, stagedPrefix, func(oi ObjectInfo) (bool, error) {
 		if !strings.HasSuffix(oi.Name, ".raw") || oi.ModTime.After(cutoff) || s.inflight.has(oi.Name) {
 			return false, nil
 		}
 		known, err := s.exists(ctx, `SELECT 1 FROM staged_blobs WHERE object = ?`, oi.Name)
 		return !known, err
 	})
+	if err != nil {
+		return n, err
+	}
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT DISTINCT object FROM staged_sums WHERE object NOT IN (SELECT object FROM staged_blobs)`)
+	if err != nil {
+		return n, fmt.Errorf("store index: orphan block hashes: %w", err)
+	}
+	var orphans []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			rows.Close()
+			return n, fmt.Errorf("store index: orphan block hashes: %w", err)
+		}
+		orphans = append(orphans, o)
+	}
+	rows.Close()
+	for _, o := range orphans {
+		if s.inflight.has(o) {
+			continue // an upload still writing them
+		}
+		// The condition holds against an upload that committed since.
+		if _, err := s.execCount(ctx, "orphan block hashes",
+			`DELETE FROM staged_sums WHERE object = ? AND NOT EXISTS (SELECT 1 FROM staged_blobs WHERE object = ?)`, o, o); err != nil {
+			return n, err
+		}
+	}
+	return n, rows.Err()
 }
 
 // reapPieces removes upload pieces whose session is gone, or which were

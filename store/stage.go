@@ -80,14 +80,23 @@ func (s *Store) reserveStage(size int64) bool {
 
 func (s *Store) unreserveStage(size int64) { s.stagedBytes.Add(-size) }
 
+// stagedUpload is what stage wrote: the object, and the last page of its
+// block hashes, which commitStaged records (the full pages before it are
+// recorded as they fill).
+type stagedUpload struct {
+	object   string
+	lastPage int64
+	sums     []byte
+}
+
 // stage stores the stream as a raw object after checking it against d and
-// size, and returns the object's name and block checksums. On any error
-// nothing is left behind (the object is deleted or never became visible).
+// size, with the hashes of its blocks. On any error nothing is left behind
+// (the object is deleted or never became visible, its hashes deleted).
 //
 // Three goroutines share the work: the caller reads blocks from r, the
-// hasher computes the digest, and the writer checksums each block and
-// hands it to the backend.
-func (s *Store) stage(ctx context.Context, d digest.Digest, size int64, r io.Reader) (string, []byte, error) {
+// hasher computes the digest, and the writer hashes each block and hands
+// it to the backend.
+func (s *Store) stage(ctx context.Context, d digest.Digest, size int64, r io.Reader) (stagedUpload, error) {
 	name := newObjectName(stagedPrefix, ".raw")
 	s.inflight.add(name)
 	ctx, cancel := context.WithCancel(ctx)
@@ -102,9 +111,8 @@ func (s *Store) stage(ctx context.Context, d digest.Digest, size int64, r io.Rea
 	l := &sizeLimiter{r: r, size: size}
 	depth := max(4, ingestDepthBytes/stagedBlock)
 	h := newAsyncHasher(d.Algorithm().Hash(), depth)
-	// The checksums grow with the bytes received, never with the size a
-	// client claims.
-	w := &stageWriter{in: make(chan *chunkBuf, depth), failed: make(chan struct{}), done: make(chan struct{}), pipe: pipe}
+	w := &stageWriter{s: s, ctx: ctx, object: name, pipe: pipe,
+		in: make(chan *chunkBuf, depth), failed: make(chan struct{}), done: make(chan struct{})}
 	go w.run()
 
 	err := s.readBlocks(ctx, l, h, w)
@@ -125,10 +133,10 @@ func (s *Store) stage(ctx context.Context, d digest.Digest, size int64, r io.Rea
 		err = fmt.Errorf("store staged object: %w", perr)
 	}
 	if err != nil {
-		s.dropObject(name)
-		return "", nil, err
+		s.dropStaged(name)
+		return stagedUpload{}, err
 	}
-	return name, w.sums, nil
+	return stagedUpload{object: name, lastPage: w.page, sums: w.sums}, nil
 }
 
 // readBlocks reads the stream in stagedBlock pieces and hands each to the
@@ -161,13 +169,18 @@ func (s *Store) readBlocks(ctx context.Context, r io.Reader, h *asyncHasher, w *
 	}
 }
 
-// stageWriter checksums blocks and writes them to the staged object.
+// stageWriter hashes blocks, writes them to the staged object and records
+// each full page of hashes.
 type stageWriter struct {
+	s      *Store
+	ctx    context.Context
+	object string
 	in     chan *chunkBuf
 	failed chan struct{} // closed when the writer stops on an error
 	done   chan struct{}
 	pipe   *packPipe
-	sums   []byte
+	page   int64  // the page being filled
+	sums   []byte // its hashes so far
 	err    error
 }
 
@@ -175,9 +188,7 @@ func (w *stageWriter) run() {
 	defer close(w.done)
 	for cb := range w.in {
 		if w.err == nil {
-			sum := blockSum(cb.b)
-			w.sums = append(w.sums, sum[:]...)
-			if _, w.err = w.pipe.Write(cb.b); w.err != nil {
+			if w.err = w.write(cb.b); w.err != nil {
 				close(w.failed)
 			}
 		}
@@ -185,15 +196,44 @@ func (w *stageWriter) run() {
 	}
 }
 
+func (w *stageWriter) write(b []byte) error {
+	sum := blockSum(b)
+	w.sums = append(w.sums, sum[:]...)
+	if int64(len(w.sums)) == sumsPage*sumSize {
+		if err := insertSums(w.ctx, w.s.db, w.object, w.page, w.sums); err != nil {
+			return err
+		}
+		w.page, w.sums = w.page+1, w.sums[:0]
+	}
+	_, err := w.pipe.Write(b)
+	return err
+}
+
+// execer is a database or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func insertSums(ctx context.Context, db execer, object string, page int64, sums []byte) error {
+	if len(sums) == 0 {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx,
+		`INSERT INTO staged_sums (object, page, sums) VALUES (?, ?, ?)`, object, page, sums); err != nil {
+		return fmt.Errorf("store index: staged block hashes: %w", err)
+	}
+	return nil
+}
+
 // commitStaged records a staged blob and links it, in one transaction. Its
 // size is already counted in the backlog (reserveStage). If the commit
 // fails, the object is deleted.
-func (s *Store) commitStaged(ctx context.Context, repo string, info BlobInfo, object string, sums []byte) (err error) {
+func (s *Store) commitStaged(ctx context.Context, repo string, info BlobInfo, up stagedUpload) (err error) {
 	defer func() {
 		if err != nil {
-			s.dropObject(object)
+			s.dropStaged(up.object)
 		}
-		s.inflight.remove(object)
+		s.inflight.remove(up.object)
 	}()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -206,9 +246,12 @@ func (s *Store) commitStaged(ctx context.Context, repo string, info BlobInfo, ob
 		return fmt.Errorf("store index: blob: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO staged_blobs (digest, object, block_size, sums, created_at) VALUES (?, ?, ?, ?, ?)`,
-		info.Digest.String(), object, stagedBlock, sums, now); err != nil {
+		`INSERT INTO staged_blobs (digest, object, block_size, created_at) VALUES (?, ?, ?, ?)`,
+		info.Digest.String(), up.object, stagedBlock, now); err != nil {
 		return fmt.Errorf("store index: staged blob: %w", err)
+	}
+	if err := insertSums(ctx, tx, up.object, up.lastPage, up.sums); err != nil {
+		return err
 	}
 	if err := insertLink(ctx, tx, repo, info.Digest, now); err != nil {
 		return err
@@ -222,6 +265,17 @@ func (s *Store) commitStaged(ctx context.Context, repo string, info BlobInfo, ob
 	s.notifyLinked(repo, info.Digest)
 	s.wakeCompactor()
 	return nil
+}
+
+// dropStaged deletes a staged object nothing references, and its block
+// hashes; a failure is logged and left to the reaper.
+func (s *Store) dropStaged(object string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM staged_sums WHERE object = ?`, object); err != nil {
+		s.log.Warn("delete staged block hashes; the reaper will retry", "object", object, "err", err)
+	}
+	s.dropObject(object)
 }
 
 // dropObject deletes an object nothing references; a failure is logged and
@@ -252,26 +306,39 @@ func (s *Store) stagedOf(ctx context.Context, d digest.Digest) (staged, bool, er
 	return st, true, nil
 }
 
-// stagedSums returns the checksums of blocks [first, first+n) of d.
-func (s *Store) stagedSums(ctx context.Context, d digest.Digest, first, n int64) ([]byte, error) {
+// stagedSums returns the hashes of the blocks of st from block first to
+// the end of its page. If the staged row is gone (the compactor replaced
+// it), the error is errStagedGone.
+func (s *Store) stagedSums(ctx context.Context, st staged, first int64) ([]byte, error) {
 	var sums []byte
 	err := s.db.QueryRowContext(ctx,
-		`SELECT substr(sums, ?, ?) FROM staged_blobs WHERE digest = ?`, sumSize*first+1, sumSize*n, d.String()).Scan(&sums)
+		`SELECT ss.sums FROM staged_sums ss JOIN staged_blobs sb ON sb.object = ss.object
+		 WHERE ss.object = ? AND ss.page = ?`, st.object, first/sumsPage).Scan(&sums)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errStagedGone
+		still, err := s.exists(ctx, `SELECT 1 FROM staged_blobs WHERE object = ?`, st.object)
+		if err == nil && !still {
+			err = errStagedGone
+		}
+		return nil, err // nil when the page is missing: the caller reports it
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store index: staged checksums: %w", err)
+		return nil, fmt.Errorf("store index: staged block hashes: %w", err)
 	}
-	return sums, nil
+	skip := sumSize * (first % sumsPage)
+	if int64(len(sums)) < skip {
+		return nil, nil
+	}
+	return sums[skip:], nil
 }
 
 // errStagedGone: the staged object went away before a read began, because
 // the compactor replaced it with a recipe.
 var errStagedGone = errors.New("staged object replaced")
 
-// sumsPage is how many block checksums a staged reader loads at a time.
-const sumsPage = 1024
+// sumsPage is how many block hashes a staged_sums row holds: the most an
+// upload or a reader holds in memory. A variable for tests; a store's
+// rows must all be written and read with one value.
+var sumsPage int64 = 1024
 
 // produceStaged sends the verified bytes [start, end) of staged blob d,
 // which is size bytes long, to emit, a block at a time: each block the
@@ -297,7 +364,7 @@ func (s *Store) produceStaged(ctx context.Context, d digest.Digest, st staged, s
 	for blk := first; blk*bs < end; blk++ {
 		at := max(start, blk*bs)
 		if len(sums) == 0 {
-			if sums, err = s.stagedSums(ctx, d, blk, sumsPage); err != nil {
+			if sums, err = s.stagedSums(ctx, st, blk); err != nil {
 				return at, err
 			}
 		}

@@ -514,3 +514,62 @@ func TestStagedUploadSession(t *testing.T) {
 		f.compact(t)
 	}
 }
+
+// TestStagedHashPages: the block hashes of a staged upload are recorded a
+// page at a time as it arrives; reads use every page; compaction, a failed
+// upload and the reaper leave no page behind.
+func TestStagedHashPages(t *testing.T) {
+	defer store.SetSumsPage(2)()
+	f := newStagingFixture(t, store.Options{OrphanAge: time.Nanosecond})
+	b := randomBytes(75, 5<<20+7) // 6 blocks: pages 0, 1 and 2
+	f.put(t, "ml/x", b)
+	if n := f.count(t, "staged_sums"); n != 3 {
+		t.Fatalf("%d pages of block hashes for 6 blocks, 2 to a page; want 3", n)
+	}
+	checkRanges(t, f, b)
+
+	// An upload that fails after two pages leaves none.
+	c := randomBytes(76, 6<<20)
+	r := io.MultiReader(bytes.NewReader(c[:5<<20]), errReader{errors.New("connection reset")})
+	if _, err := f.st.Put(context.Background(), "ml/x", sha(c), int64(len(c)), r); err == nil {
+		t.Fatal("a failing upload succeeded")
+	}
+	if n := f.count(t, "staged_sums"); n != 3 {
+		t.Fatalf("%d pages after a failed upload; want the first blob's 3", n)
+	}
+
+	// Pages no staged blob names are reaped.
+	if _, err := f.db.Exec(`INSERT INTO staged_sums (object, page, sums) VALUES ('staged/ab/orphan.raw', 0, x'00')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.ReapOrphans(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(t, "staged_sums"); n != 3 {
+		t.Fatalf("%d pages after reaping; want the first blob's 3", n)
+	}
+
+	f.compact(t)
+	if n := f.count(t, "staged_sums"); n != 0 {
+		t.Fatalf("%d pages after compaction", n)
+	}
+	checkRanges(t, f, b)
+}
+
+// TestMissingHashPageIsCorrupt: a staged read whose block hash is missing
+// fails instead of returning unverified bytes.
+func TestMissingHashPageIsCorrupt(t *testing.T) {
+	defer store.SetSumsPage(2)()
+	f := newStagingFixture(t, store.Options{})
+	b := randomBytes(77, 5<<20)
+	f.put(t, "ml/x", b)
+	if _, err := f.db.Exec(`DELETE FROM staged_sums WHERE page = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.read(t, "ml/x", sha(b), 0, -1); !errors.Is(err, store.ErrCorrupt) || len(got) > 2<<20 {
+		t.Fatalf("read with a missing page of hashes: %d bytes, %v; want ErrCorrupt after 2 MiB at most", len(got), err)
+	}
+	if got, err := f.read(t, "ml/x", sha(b), 4<<20, -1); err != nil || !bytes.Equal(got, b[4<<20:]) {
+		t.Fatalf("read of the blocks whose page is there: %v", err)
+	}
+}

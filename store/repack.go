@@ -21,6 +21,11 @@ import (
 // A pack with a chunk that fails verification is left as it is, and the
 // corruption logged: copying it would hide the damage under a new name.
 
+// repackPerPass bounds the live bytes one GC pass copies, so that a pass
+// (which holds the GC lock and commits once at its end) stays short; the
+// next pass goes on with the rest.
+const repackPerPass = 1 << 30
+
 // repackCandidate is a pack worth rewriting.
 type repackCandidate struct {
 	name       string
@@ -39,6 +44,9 @@ func (s *Store) repack(ctx context.Context, cutoff, now int64) (int, int64, erro
 	var retired []string
 	var copied int64
 	for _, p := range cands {
+		if copied > 0 && copied+p.live > repackPerPass {
+			break
+		}
 		m, err := s.copyLiveChunks(ctx, pw, p.name)
 		if errors.Is(err, ErrCorrupt) {
 			continue // logged; the pack stays as it is

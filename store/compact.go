@@ -202,23 +202,14 @@ func (s *Store) compactBlob(ctx context.Context, d digest.Digest, y *yieldReader
 // readStaged is a reader of the whole staged blob, verified block by block.
 // It does not count as a transfer.
 func (s *Store) readStaged(ctx context.Context, d digest.Digest, st staged, size int64) io.ReadCloser {
-	ctx, cancel := context.WithCancel(ctx)
-	r := &blobReader{cancel: cancel, ch: make(chan readResult, s.readAhead()), s: s, internal: true}
-	go func() {
-		send := func(data []byte, buf *[]byte) error {
-			select {
-			case r.ch <- readResult{data: data, buf: buf}:
-				return nil
-			case <-ctx.Done():
-				s.bufs.Put(buf)
-				return ctx.Err()
-			}
+	r := s.startReader(ctx, func(ctx context.Context, send sendFunc) error {
+		if size == 0 {
+			return nil
 		}
-		if size > 0 {
-			_, r.prodErr = s.produceStaged(ctx, d, st, size, 0, size, send)
-		}
-		close(r.ch)
-	}()
+		_, err := s.produceStaged(ctx, d, st, size, 0, size, send)
+		return err
+	})
+	r.internal = true
 	return r
 }
 

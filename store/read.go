@@ -34,15 +34,37 @@ func (s *Store) Open(ctx context.Context, repo string, d digest.Digest, offset, 
 	if length >= 0 && offset+length < end {
 		end = offset + length
 	}
+	r := s.startReader(ctx, func(ctx context.Context, send sendFunc) error {
+		return s.produce(ctx, d, info.Size, offset, end, send)
+	})
+	r.done = s.foreground()
+	return r, nil
+}
+
+// sendFunc hands one verified piece, in buf, to a reader's consumer.
+type sendFunc func(data []byte, buf *[]byte) error
+
+// startReader returns a reader of what produce sends, run on its own
+// goroutine with a context the reader's Close cancels.
+func (s *Store) startReader(ctx context.Context, produce func(context.Context, sendFunc) error) *blobReader {
 	ctx, cancel := context.WithCancel(ctx)
-	r := &blobReader{cancel: cancel, ch: make(chan readResult, s.readAhead()), s: s, done: s.foreground()}
+	r := &blobReader{cancel: cancel, ch: make(chan readResult, s.readAhead()), s: s}
+	send := func(data []byte, buf *[]byte) error {
+		select {
+		case r.ch <- readResult{data: data, buf: buf}:
+			return nil
+		case <-ctx.Done():
+			s.bufs.Put(buf)
+			return ctx.Err()
+		}
+	}
 	go func() {
 		// The producer's error is published by closing the channel, so a
 		// stream cut short (cancelled) never looks like a clean EOF.
-		r.prodErr = s.produce(ctx, d, info.Size, offset, end, r.ch)
+		r.prodErr = produce(ctx, send)
 		close(r.ch)
 	}()
-	return r, nil
+	return r
 }
 
 // readAhead is the reader's queue length in chunks: readAheadBytes of
@@ -152,21 +174,12 @@ func (r *blobReader) Close() error {
 const maxRun = 8 << 20
 
 // produce sends the verified bytes [start, end) of d, a blob of size
-// bytes, to out and returns nil once all were sent, or the error that
+// bytes, and returns nil once all were sent, or the error that
 // stopped it. A staged blob is read from its staged object, unless the
 // compactor replaced that with a recipe meanwhile.
-func (s *Store) produce(ctx context.Context, d digest.Digest, size, start, end int64, out chan<- readResult) error {
+func (s *Store) produce(ctx context.Context, d digest.Digest, size, start, end int64, send sendFunc) error {
 	if start >= end {
 		return nil
-	}
-	send := func(data []byte, buf *[]byte) error {
-		select {
-		case out <- readResult{data: data, buf: buf}:
-			return nil
-		case <-ctx.Done():
-			s.bufs.Put(buf)
-			return ctx.Err()
-		}
 	}
 	st, isStaged, err := s.stagedOf(ctx, d)
 	if err != nil {
@@ -265,24 +278,41 @@ func (s *Store) readChunk(ctx context.Context, d digest.Digest, c recipeChunk, r
 		}
 		return nil, s.corrupt(d, c, err)
 	}
-	data := raw
-	if c.codec == codecZstd {
-		out := s.bufs.Get().(*[]byte)
-		data, err = s.dec.DecodeAll(raw, (*out)[:0])
+	data, out, err := s.decodeChunk(raw, c.chunkLoc)
+	if err != nil {
+		s.bufs.Put(bp)
+		return nil, s.corrupt(d, c, err)
+	}
+	if out != nil {
 		s.bufs.Put(bp)
 		bp = out
-		*bp = data[:0]
-		if err != nil {
-			s.bufs.Put(bp)
-			return nil, s.corrupt(d, c, fmt.Errorf("decompress: %w", err))
-		}
-	}
-	if len(data) != c.size || chunkID(blake3.Sum256(data)) != c.id {
-		s.bufs.Put(bp)
-		return nil, s.corrupt(d, c, fmt.Errorf("chunk %x does not match its hash", c.id[:8]))
 	}
 	*bp = data
 	return bp, nil
+}
+
+// decodeChunk decompresses a chunk's stored bytes if need be and checks
+// them against its size and id. Decompressed bytes are in out, a pooled
+// buffer the caller puts back; out is nil when data is raw itself, and on
+// error.
+func (s *Store) decodeChunk(raw []byte, c chunkLoc) (data []byte, out *[]byte, err error) {
+	data = raw
+	if c.codec == codecZstd {
+		out = s.bufs.Get().(*[]byte)
+		data, err = s.dec.DecodeAll(raw, (*out)[:0])
+		*out = data[:0]
+		if err != nil {
+			s.bufs.Put(out)
+			return nil, nil, fmt.Errorf("decompress: %w", err)
+		}
+	}
+	if len(data) != c.size || chunkID(blake3.Sum256(data)) != c.id {
+		if out != nil {
+			s.bufs.Put(out)
+		}
+		return nil, nil, fmt.Errorf("chunk %x does not match its hash", c.id[:8])
+	}
+	return data, out, nil
 }
 
 // readFull reads exactly n bytes into buf (grown if needed).

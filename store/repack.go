@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	"github.com/zeebo/blake3"
 )
 
 // Repacking wins back the space of chunks nothing uses any more in packs
@@ -127,7 +125,11 @@ func (s *Store) copyLiveChunks(ctx context.Context, pw *packWriter, pack string)
 			return nil, s.corruptPack(pack, c, err)
 		}
 		pos = c.offset + int64(c.stored)
-		if err := s.verifyStored(raw, c); err != nil {
+		_, out, err := s.decodeChunk(raw, c)
+		if out != nil {
+			s.bufs.Put(out)
+		}
+		if err != nil {
 			return nil, s.corruptPack(pack, c, err)
 		}
 		loc, err := pw.add(c.id, c.codec, raw, c.size)
@@ -161,25 +163,6 @@ func (s *Store) packChunks(ctx context.Context, pack string) ([]chunkLoc, error)
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-// verifyStored checks a chunk's stored bytes against its id.
-func (s *Store) verifyStored(raw []byte, c chunkLoc) error {
-	data := raw
-	if c.codec == codecZstd {
-		out := s.bufs.Get().(*[]byte)
-		defer s.bufs.Put(out)
-		var err error
-		data, err = s.dec.DecodeAll(raw, (*out)[:0])
-		*out = data[:0]
-		if err != nil {
-			return fmt.Errorf("decompress: %w", err)
-		}
-	}
-	if len(data) != c.size || chunkID(blake3.Sum256(data)) != c.id {
-		return fmt.Errorf("chunk %x does not match its hash", c.id[:8])
-	}
-	return nil
 }
 
 func (s *Store) corruptPack(pack string, c chunkLoc, err error) error {

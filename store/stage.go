@@ -56,7 +56,6 @@ func blockSum(b []byte) [sumSize]byte { return blake3.Sum256(b) }
 type staged struct {
 	object    string
 	blockSize int64
-	created   time.Time
 }
 
 // reserveStage reports whether an upload of size bytes is staged, and if
@@ -292,17 +291,15 @@ func (s *Store) dropObject(name string) {
 // stagedOf returns the staged row of d, if d is staged.
 func (s *Store) stagedOf(ctx context.Context, d digest.Digest) (staged, bool, error) {
 	var st staged
-	var created int64
 	err := s.db.QueryRowContext(ctx,
-		`SELECT object, block_size, created_at FROM staged_blobs WHERE digest = ?`, d.String()).
-		Scan(&st.object, &st.blockSize, &created)
+		`SELECT object, block_size FROM staged_blobs WHERE digest = ?`, d.String()).
+		Scan(&st.object, &st.blockSize)
 	if errors.Is(err, sql.ErrNoRows) {
 		return staged{}, false, nil
 	}
 	if err != nil {
 		return staged{}, false, fmt.Errorf("store index: staged blob: %w", err)
 	}
-	st.created = time.Unix(created, 0)
 	return st, true, nil
 }
 
@@ -345,7 +342,7 @@ var sumsPage int64 = 1024
 // range touches is read whole and checked. It returns the blob offset it
 // got to. If the compactor replaced the staged object meanwhile, the error
 // is errStagedGone and the caller goes on from there with the recipe.
-func (s *Store) produceStaged(ctx context.Context, d digest.Digest, st staged, size, start, end int64, emit func(data []byte, buf *[]byte) error) (int64, error) {
+func (s *Store) produceStaged(ctx context.Context, d digest.Digest, st staged, size, start, end int64, emit sendFunc) (int64, error) {
 	bs := st.blockSize
 	first := start / bs
 	last := min((end+bs-1)/bs*bs, size) // end of the last block touched

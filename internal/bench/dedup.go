@@ -44,7 +44,7 @@ func (b *bench) dedup() error {
 		if _, err := g.run(work, "push", "-q", "origin", "main"); err != nil {
 			return 0, err
 		}
-		if _, _, err := srv.compact(b.ctx); err != nil {
+		if _, err := srv.compact(b.ctx); err != nil {
 			return 0, err
 		}
 		after, err := srv.objectsSize()

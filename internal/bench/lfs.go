@@ -142,7 +142,7 @@ func (s *lfsState) pushes(work string) error {
 				// The push is answered once the object is stored raw; the
 				// server chunks and deduplicates it in the background.
 				// Wait for that here, so it runs in no other timing.
-				took, _, err := s.srv.compact(s.b.ctx)
+				took, err := s.srv.compact(s.b.ctx)
 				if err != nil {
 					return err
 				}

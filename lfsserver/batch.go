@@ -202,11 +202,14 @@ func (s *server) resolveObject(ctx context.Context, repo string, br *batchReques
 		res.Error = &objectError{http.StatusUnprocessableEntity, fmt.Sprintf("object %s has %d bytes, not %d", p.Oid, info.Size, p.Size)}
 	case br.Operation == opDownload && !found:
 		res.Error = &objectError{http.StatusNotFound, fmt.Sprintf("object %s does not exist in %q", p.Oid, repo)}
+	case br.Operation == opDownload && info.Damaged:
+		res.Error = &objectError{http.StatusInternalServerError, fmt.Sprintf("the stored copy of object %s is damaged; push it again to repair it", p.Oid)}
 	case br.Operation == opDownload:
 		res.Authenticated, res.Actions = true, acts.download(p.Oid)
-	case !found:
+	case !found || info.Damaged:
 		// An object linked only to other repositories is uploaded again:
 		// the store hashes the bytes and dedups them (design invariant 4).
+		// A damaged one is too: its upload repairs it.
 		res.Authenticated, res.Actions = true, acts.upload(p.Oid)
 	}
 	// Reference: git-lfs docs/api/batch.md ("If a client requests to upload

@@ -99,6 +99,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, req *request, err 
 	if status >= http.StatusInternalServerError {
 		level = slog.LevelError
 		body.Message = http.StatusText(status)
+		if errors.Is(err, store.ErrDamaged) {
+			body.Message = "the stored copy of this object is damaged; push it again to repair it"
+		}
 	}
 	s.log.LogAttrs(r.Context(), level, "lfs request failed",
 		slog.String("request_id", req.id), slog.String("method", r.Method),

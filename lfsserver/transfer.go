@@ -31,6 +31,9 @@ func (s *server) download(w http.ResponseWriter, r *http.Request, req *request) 
 	if err != nil {
 		return err
 	}
+	if info.Damaged {
+		return fmt.Errorf("%w: object %s", store.ErrDamaged, req.param)
+	}
 	rng, partial, err := requestedRange(r, etag(req.param), info.Size)
 	if err != nil {
 		w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", info.Size))

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/store"
 )
 
 // verify serves POST objects/verify: 200 if the object is in the repository
@@ -29,6 +30,9 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request, req *request) er
 	info, err := s.store.Stat(r.Context(), req.repo, d)
 	if err != nil {
 		return err
+	}
+	if info.Damaged {
+		return fmt.Errorf("%w: object %s", store.ErrDamaged, p.Oid)
 	}
 	if info.Size != p.Size {
 		return fmt.Errorf("%w: object %s has %d bytes, not %d", errValidation, p.Oid, info.Size, p.Size)

@@ -32,6 +32,15 @@ func (s *server) getBlob(w http.ResponseWriter, r *http.Request, rt route) error
 	if err != nil {
 		return err
 	}
+	if info.Damaged {
+		// Pushers check with HEAD: to them a damaged blob is missing, so
+		// they send it again, which repairs it. A pull fails cleanly.
+		status := http.StatusInternalServerError
+		if r.Method == http.MethodHead {
+			status = http.StatusNotFound
+		}
+		return newErr(status, CodeBlobUnknown, "the stored copy of blob %s is damaged; push it again to repair it", d)
+	}
 	rng, partial, err := httpx.RequestedRange(r, etag(d), info.Size)
 	if err != nil {
 		w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", info.Size))

@@ -127,10 +127,12 @@ func (s *server) discoverSource(r *http.Request, repo string, id *auth.Identity,
 	return "", nil
 }
 
-// ifLinked returns repo if blob d is linked to it, else "".
+// ifLinked returns repo if blob d is linked to it and sound, else "": a
+// damaged blob is not mounted, so that the client uploads it, which
+// repairs it.
 func ifLinked(ctx context.Context, bs BlobStore, repo string, d digest.Digest) (string, error) {
-	_, err := bs.Stat(ctx, repo, d)
-	if errors.Is(err, store.ErrNotFound) {
+	info, err := bs.Stat(ctx, repo, d)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && info.Damaged) {
 		return "", nil
 	}
 	return repo, err

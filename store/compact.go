@@ -106,9 +106,6 @@ func (s *Store) compact(ctx context.Context, quiet time.Duration) (int, int64, e
 	var n int
 	var bytes int64
 	for _, d := range list {
-		if s.compactFailed[d] {
-			continue
-		}
 		var y *yieldReader
 		if quiet >= 0 {
 			y = &yieldReader{s: s, ctx: ctx, quiet: quiet}
@@ -121,8 +118,7 @@ func (s *Store) compact(ctx context.Context, quiet time.Duration) (int, int64, e
 		case ctx.Err() != nil:
 			return n, bytes, ctx.Err()
 		case errors.Is(err, ErrCorrupt), errors.Is(err, ErrDigestMismatch), errors.Is(err, ErrSizeMismatch):
-			s.compactFailed[d] = true
-			s.log.Error("staged blob is corrupt; it stays staged", "blob", d, "err", err)
+			s.log.Error("staged blob is corrupt; it stays staged until it is uploaded again", "blob", d, "err", err)
 		case errors.Is(err, ErrRetry):
 			// garbage collection raced the commit; the next pass retries
 		default:
@@ -133,7 +129,7 @@ func (s *Store) compact(ctx context.Context, quiet time.Duration) (int, int64, e
 }
 
 func (s *Store) stagedDigests(ctx context.Context) ([]digest.Digest, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT digest FROM staged_blobs ORDER BY created_at, digest`)
+	rows, err := s.db.QueryContext(ctx, `SELECT digest FROM staged_blobs WHERE corrupt_at IS NULL ORDER BY created_at, digest`)
 	if err != nil {
 		return nil, fmt.Errorf("store index: staged blobs: %w", err)
 	}
@@ -182,6 +178,11 @@ func (s *Store) compactBlob(ctx context.Context, d digest.Digest, y *yieldReader
 	rec, err := s.ingest(ctx, d, size, r)
 	if errors.Is(err, errStagedGone) {
 		return 0, nil // garbage collection deleted it
+	}
+	if errors.Is(err, ErrDigestMismatch) || errors.Is(err, ErrSizeMismatch) {
+		// Every block verified, yet the whole does not: the block hashes
+		// themselves describe other bytes.
+		s.quarantineStaged(d, st.object, err.Error())
 	}
 	if err != nil {
 		return 0, err

@@ -39,9 +39,7 @@ func (s *Store) PutConcat(ctx context.Context, repo string, parts []Part) (BlobI
 		return BlobInfo{}, err
 	}
 	info := BlobInfo{Digest: d, Size: size}
-	unlock := s.digestLocks.lock(d.String())
-	defer unlock()
-	if exists, err := s.blobExists(ctx, d); err != nil || exists {
+	if exists, damaged, err := s.blobState(ctx, s.db, d); err != nil || (exists && !damaged) {
 		if err != nil {
 			return BlobInfo{}, err
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -17,11 +18,41 @@ type block struct {
 	buf  []byte
 	refs atomic.Int32
 	pool *sync.Pool
+	mem  *memBudget // the budget it was taken from, if any
 }
 
 func (b *block) release() {
 	if b.refs.Add(-1) == 0 {
+		if b.mem != nil {
+			b.mem.release(int64(len(b.buf)))
+			b.mem = nil
+		}
 		b.pool.Put(b)
+	}
+}
+
+// takeFunc returns a block with one reference, or why there is none.
+type takeFunc func() (*block, error)
+
+// takeBlock takes a block from pool once the upload memory budget has
+// room for it; its release gives the room back.
+func (s *Store) takeBlock(ctx context.Context, pool *sync.Pool) (*block, error) {
+	b := pool.Get().(*block)
+	if err := s.mem.acquire(ctx, int64(len(b.buf))); err != nil {
+		pool.Put(b)
+		return nil, err
+	}
+	b.mem = s.mem
+	b.refs.Store(1)
+	return b, nil
+}
+
+// fromPool takes blocks from pool with no budget.
+func fromPool(pool *sync.Pool) takeFunc {
+	return func() (*block, error) {
+		b := pool.Get().(*block)
+		b.refs.Store(1)
+		return b, nil
 	}
 }
 
@@ -53,7 +84,7 @@ func blockSize(o chunker.Options) int { return 2 * o.Max }
 type blockCutter struct {
 	r      io.Reader
 	cut    chunker.Cutter
-	blocks *sync.Pool
+	take   takeFunc
 	chunks *sync.Pool
 	blk    *block // the block being cut; the cutter holds one reference
 	start  int    // first byte of blk not yet cut
@@ -62,21 +93,17 @@ type blockCutter struct {
 }
 
 // newBlockCutter returns a cutter of r taking blocks of blockSize(o)
-// bytes from blocks and chunk buffers from chunks.
-func newBlockCutter(r io.Reader, o chunker.Options, blocks, chunks *sync.Pool) (*blockCutter, error) {
+// bytes from take and chunk buffers from chunks.
+func newBlockCutter(r io.Reader, o chunker.Options, take takeFunc, chunks *sync.Pool) (*blockCutter, error) {
 	cut, err := chunker.NewCutter(o)
 	if err != nil {
 		return nil, err
 	}
-	c := &blockCutter{r: r, cut: cut, blocks: blocks, chunks: chunks}
-	c.blk = c.newBlock()
+	c := &blockCutter{r: r, cut: cut, take: take, chunks: chunks}
+	if c.blk, err = take(); err != nil {
+		return nil, err
+	}
 	return c, nil
-}
-
-func (c *blockCutter) newBlock() *block {
-	b := c.blocks.Get().(*block)
-	b.refs.Store(1)
-	return b
 }
 
 // next returns the next chunk with a reference count of refs; the caller
@@ -86,7 +113,9 @@ func (c *blockCutter) next(refs int32) (*chunkBuf, error) {
 	maxSize := c.cut.Options().Max
 	for {
 		if c.start == len(c.blk.buf) {
-			c.carry() // every byte of the block is cut
+			if err := c.carry(); err != nil { // every byte of the block is cut
+				return nil, err
+			}
 		}
 		if err := c.fill(maxSize); err != nil {
 			return nil, err
@@ -103,17 +132,23 @@ func (c *blockCutter) next(refs int32) (*chunkBuf, error) {
 			cb.refs.Store(refs)
 			return cb, nil
 		}
-		c.carry() // the block is full and its tail holds no boundary yet
+		if err := c.carry(); err != nil { // the block is full and its tail holds no boundary yet
+			return nil, err
+		}
 	}
 }
 
 // carry moves on to a new block, copying the uncut tail of the current one.
-func (c *blockCutter) carry() {
-	next := c.newBlock()
+func (c *blockCutter) carry() error {
+	next, err := c.take()
+	if err != nil {
+		return err
+	}
 	c.end = copy(next.buf, c.blk.buf[c.start:c.end])
 	c.start = 0
 	c.blk.release()
 	c.blk = next
+	return nil
 }
 
 // fill reads until the uncut bytes are at least maxSize, the block is

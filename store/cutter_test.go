@@ -71,7 +71,7 @@ func TestBlockCutterMatchesChunker(t *testing.T) {
 			for name, wrap := range readers {
 				t.Run(fmt.Sprintf("%d/%s", len(src), name), func(t *testing.T) {
 					p := newTestPools(cutterOpts)
-					c, err := newBlockCutter(wrap(bytes.NewReader(src)), cutterOpts, &p.blocks, &p.chunks)
+					c, err := newBlockCutter(wrap(bytes.NewReader(src)), cutterOpts, fromPool(&p.blocks), &p.chunks)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -117,7 +117,7 @@ func TestBlockCutterReleasesBlocks(t *testing.T) {
 		blocks = append(blocks, b)
 		return b
 	}
-	c, err := newBlockCutter(bytes.NewReader(data), cutterOpts, &p.blocks, &p.chunks)
+	c, err := newBlockCutter(bytes.NewReader(data), cutterOpts, fromPool(&p.blocks), &p.chunks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestBlockCutterReadError(t *testing.T) {
 	boom := errors.New("boom")
 	r := io.MultiReader(bytes.NewReader(make([]byte, 3000)), iotest.ErrReader(boom))
 	p := newTestPools(cutterOpts)
-	c, err := newBlockCutter(r, cutterOpts, &p.blocks, &p.chunks)
+	c, err := newBlockCutter(r, cutterOpts, fromPool(&p.blocks), &p.chunks)
 	if err != nil {
 		t.Fatal(err)
 	}

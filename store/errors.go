@@ -1,6 +1,12 @@
 package store
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"syscall"
+
+	"github.com/ballastml/ballast/internal/db"
+)
 
 // Errors returned by the store. Callers classify with errors.Is; protocol
 // packages map them to status codes in one table each.
@@ -17,6 +23,13 @@ var (
 	ErrInvalidRange = errors.New("invalid range")
 	// ErrCorrupt: stored data failed verification; the read was aborted.
 	ErrCorrupt = errors.New("stored data is corrupt")
+	// ErrDamaged: the blob's stored bytes failed verification on an
+	// earlier read and are quarantined; an upload of the blob repairs it.
+	// It wraps ErrCorrupt.
+	ErrDamaged = fmt.Errorf("%w: the stored copy is damaged; upload the blob again to repair it", ErrCorrupt)
+	// ErrBusy: the uploads in progress hold all the memory the store
+	// allows them (Options.UploadMemory) and none freed any in time.
+	ErrBusy = errors.New("the server is busy with other uploads; retry")
 	// ErrNoSpace: the backend has no room for the data.
 	ErrNoSpace = errors.New("no space left in storage backend")
 	// ErrRetry: a Put lost a race with garbage collection, which deleted a
@@ -24,3 +37,12 @@ var (
 	// the same Put tried again stores the bytes anew.
 	ErrRetry = errors.New("stored data changed during the upload; retry")
 )
+
+// IsNoSpace reports whether err means that storage ran out of room: the
+// backend's ErrNoSpace, the operating system's ENOSPC or EDQUOT from any
+// file the server writes, or a full metadata database. Every one of them
+// answers 507 and passes once space is freed.
+func IsNoSpace(err error) bool {
+	return errors.Is(err, ErrNoSpace) || errors.Is(err, syscall.ENOSPC) ||
+		errors.Is(err, syscall.EDQUOT) || db.IsFull(err)
+}

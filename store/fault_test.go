@@ -44,6 +44,7 @@ func TestCorruptionIsDetected(t *testing.T) {
 			pack := onePack(t, fb)
 			for _, at := range []int64{0, pack.Size / 3, pack.Size / 2} {
 				fb.Reset()
+				f.clearQuarantine(t) // so that each flip is read, not refused up front
 				fb.CorruptReads(pack.Name, at)
 				got, err := f.read(t, "ml/x", sha(b), 0, -1)
 				if !errors.Is(err, store.ErrCorrupt) {
@@ -54,6 +55,7 @@ func TestCorruptionIsDetected(t *testing.T) {
 				}
 			}
 			fb.Reset()
+			f.clearQuarantine(t)
 			fb.TruncateReads(pack.Name)
 			if _, err := f.read(t, "ml/x", sha(b), 0, -1); !errors.Is(err, store.ErrCorrupt) {
 				t.Fatalf("truncated pack: err %v, want ErrCorrupt", err)

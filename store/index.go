@@ -18,7 +18,8 @@ func (s *Store) blobExists(ctx context.Context, d digest.Digest) (bool, error) {
 	return s.exists(ctx, `SELECT 1 FROM blobs WHERE digest = ?`, d.String())
 }
 
-// chunkExists reports whether the chunk id is stored.
+// chunkExists reports whether the chunk id is stored and not quarantined:
+// ingest stores a fresh copy of a quarantined chunk (quarantine.go).
 //
 // It runs once per new chunk of every upload, so it uses a statement
 // prepared once, and a context without cancellation: with a cancellable
@@ -54,22 +55,23 @@ func (s *Store) exists(ctx context.Context, query string, args ...any) (bool, er
 	return true, nil
 }
 
-// Stat returns the blob d if it is linked to repo, else ErrNotFound.
+// Stat returns the blob d if it is linked to repo, else ErrNotFound. A
+// damaged blob (quarantine.go) is returned with Damaged set.
 func (s *Store) Stat(ctx context.Context, repo string, d digest.Digest) (BlobInfo, error) {
 	if err := validateDigest(d); err != nil {
 		return BlobInfo{}, err
 	}
-	var size int64
+	info := BlobInfo{Digest: d}
 	err := s.db.QueryRowContext(ctx,
-		`SELECT b.size FROM links l JOIN blobs b ON b.digest = l.digest
-		 WHERE l.repo = ? AND l.digest = ?`, repo, d.String()).Scan(&size)
+		`SELECT b.size, `+damagedSQL+` FROM links l JOIN blobs b ON b.digest = l.digest
+		 WHERE l.repo = ? AND l.digest = ?`, repo, d.String()).Scan(&info.Size, &info.Damaged)
 	if errors.Is(err, sql.ErrNoRows) {
 		return BlobInfo{}, fmt.Errorf("%w: %s in %s", ErrNotFound, d, repo)
 	}
 	if err != nil {
 		return BlobInfo{}, fmt.Errorf("store index: %w", err)
 	}
-	return BlobInfo{Digest: d, Size: size}, nil
+	return info, nil
 }
 
 // Link makes an existing blob visible in repo (creating repo if needed).
@@ -123,7 +125,9 @@ func insertLink(ctx context.Context, tx *sql.Tx, repo string, d digest.Digest, n
 }
 
 // commit records a freshly ingested blob: its packs, new chunks, recipe and
-// link, in one transaction. Only after it returns is the blob visible.
+// link, in one transaction. Only after it returns is the blob visible. If
+// another Put committed the blob first, the packs are dropped and that
+// blob is linked instead.
 func (s *Store) commit(ctx context.Context, repo string, info BlobInfo, rec recipe) error {
 	defer s.inflight.remove(rec.packNames()...)
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -132,14 +136,24 @@ func (s *Store) commit(ctx context.Context, repo string, info BlobInfo, rec reci
 	}
 	defer tx.Rollback()
 	now := time.Now().Unix()
-	if err := insertPacks(ctx, tx, rec, now); err != nil {
-		return err
+	old, err := s.claimBlob(ctx, tx, info, now)
+	if errors.Is(err, errStoredMeanwhile) {
+		tx.Rollback()
+		for _, name := range rec.packNames() {
+			s.dropObject(name)
+		}
+		return s.linkExisting(ctx, repo, info.Digest)
 	}
-	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?)`, info.Digest.String(), info.Size, now); err != nil {
-		return fmt.Errorf("store index: blob: %w", err)
+	if err == nil {
+		err = insertPacks(ctx, tx, rec, now)
 	}
-	err = insertRecipe(ctx, tx, info.Digest, rec)
+	var healed int64
+	if err == nil {
+		healed, err = healChunks(ctx, tx, rec)
+	}
+	if err == nil {
+		err = insertRecipe(ctx, tx, info.Digest, rec)
+	}
 	if err == nil {
 		err = insertLink(ctx, tx, repo, info.Digest, now)
 	}
@@ -153,10 +167,90 @@ func (s *Store) commit(ctx context.Context, repo string, info BlobInfo, rec reci
 		}
 		return err
 	}
+	s.replaced(old, healed)
 	s.counters.blobsStored.Add(1)
 	s.counters.bytesStored.Add(info.Size)
 	s.countPacks(rec)
 	s.notifyLinked(repo, info.Digest)
+	return nil
+}
+
+// errStoredMeanwhile: another Put of the same blob committed it first.
+var errStoredMeanwhile = errors.New("blob stored meanwhile")
+
+// oldStorage is what a repaired blob was stored as: its staged object, if
+// it was staged.
+type oldStorage struct {
+	object string
+	size   int64
+	heal   bool // the blob was damaged and is stored anew
+}
+
+// claimBlob records blob info in tx. If the blob is recorded already and
+// sound, another Put committed it first: errStoredMeanwhile, and the
+// caller drops its copy and links that blob. If it is recorded and
+// damaged (quarantine.go), its recipe and staged row are deleted so that
+// the caller's copy replaces them; the old staged object, returned, is
+// deleted after the commit (replaced).
+func (s *Store) claimBlob(ctx context.Context, tx *sql.Tx, info BlobInfo, now int64) (oldStorage, error) {
+	res, err := tx.ExecContext(ctx,
+		`INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+		info.Digest.String(), info.Size, now)
+	if err != nil {
+		return oldStorage{}, fmt.Errorf("store index: blob: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return oldStorage{}, err
+	}
+	_, damaged, err := s.blobState(ctx, tx, info.Digest)
+	if err != nil {
+		return oldStorage{}, err
+	}
+	if !damaged {
+		return oldStorage{}, errStoredMeanwhile
+	}
+	old := oldStorage{heal: true}
+	err = tx.QueryRowContext(ctx, `SELECT object FROM staged_blobs WHERE digest = ?`, info.Digest.String()).Scan(&old.object)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return oldStorage{}, fmt.Errorf("store index: staged blob: %w", err)
+	}
+	if old.object != "" {
+		old.size = info.Size
+		if _, err := tx.ExecContext(ctx, `DELETE FROM staged_sums WHERE object = ?`, old.object); err != nil {
+			return oldStorage{}, fmt.Errorf("store index: repair: %w", err)
+		}
+	}
+	for _, q := range []string{`DELETE FROM staged_blobs WHERE digest = ?`, `DELETE FROM blob_chunks WHERE digest = ?`} {
+		if _, err := tx.ExecContext(ctx, q, info.Digest.String()); err != nil {
+			return oldStorage{}, fmt.Errorf("store index: repair: %w", err)
+		}
+	}
+	return old, nil
+}
+
+// replaced finishes a commit that repaired a damaged blob or healed
+// quarantined chunks: it deletes the old staged object and counts.
+func (s *Store) replaced(old oldStorage, healedChunks int64) {
+	s.counters.healed.Add(healedChunks)
+	if !old.heal {
+		return
+	}
+	if old.object != "" {
+		s.counters.healed.Add(1)
+		s.stagedBytes.Add(-old.size)
+		s.dropObject(old.object)
+	}
+	s.log.Info("damaged blob repaired by an upload of its bytes", "healed_chunks", healedChunks, "staged_object", old.object)
+}
+
+// linkExisting links a blob another Put committed while this one stored
+// its own copy.
+func (s *Store) linkExisting(ctx context.Context, repo string, d digest.Digest) error {
+	if err := s.link(ctx, repo, d); errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: %w", ErrRetry, err)
+	} else if err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -197,9 +291,14 @@ func (s *Store) missingChunk(ctx context.Context, rec recipe) (chunkID, bool) {
 }
 
 func insertChunks(ctx context.Context, tx *sql.Tx, locs []chunkLoc) error {
+	// A chunk stored already keeps its row, unless it is quarantined: then
+	// this is the fresh copy that heals it (quarantine.go).
 	stmt, err := tx.PrepareContext(ctx,
 		`INSERT INTO chunks (id, pack, pack_offset, stored_size, size, codec)
-		 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+		 VALUES (?, ?, ?, ?, ?, ?)
+		 ON CONFLICT (id) DO UPDATE SET pack = excluded.pack, pack_offset = excluded.pack_offset,
+		   stored_size = excluded.stored_size, size = excluded.size, codec = excluded.codec
+		 WHERE EXISTS (SELECT 1 FROM bad_chunks q WHERE q.chunk = excluded.id)`)
 	if err != nil {
 		return err
 	}

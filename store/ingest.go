@@ -45,7 +45,8 @@ func (s *Store) ingestDepth() int { return max(4, ingestDepthBytes/s.opts.Chunki
 // failure the packs are deleted and nothing is recorded.
 func (s *Store) ingest(ctx context.Context, d digest.Digest, size int64, r io.Reader) (recipe, error) {
 	l := &sizeLimiter{r: r, size: size}
-	ch, err := newBlockCutter(l, s.opts.Chunking, &s.blocks, &s.chunkBufs)
+	take := func() (*block, error) { return s.takeBlock(ctx, &s.blocks) }
+	ch, err := newBlockCutter(l, s.opts.Chunking, take, &s.chunkBufs)
 	if err != nil {
 		return recipe{}, err
 	}

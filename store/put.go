@@ -4,7 +4,6 @@ import (
 	"context"
 	_ "crypto/sha256" // registers sha256 for go-digest
 	_ "crypto/sha512" // registers sha512 for go-digest
-	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -26,25 +25,18 @@ func (s *Store) Put(ctx context.Context, repo string, d digest.Digest, size int6
 		return BlobInfo{}, fmt.Errorf("%w: negative size %d", ErrSizeMismatch, size)
 	}
 	defer s.foreground()()
-	unlock := s.digestLocks.lock(d.String())
-	defer unlock()
-
-	exists, err := s.blobExists(ctx, d)
+	exists, damaged, err := s.blobState(ctx, s.db, d)
 	if err != nil {
 		return BlobInfo{}, err
 	}
 	info := BlobInfo{Digest: d, Size: size}
-	if exists {
-		if err := s.verifyOnly(d, size, r); err != nil {
-			return BlobInfo{}, err
-		}
-		if err := s.link(ctx, repo, d); errors.Is(err, ErrNotFound) {
-			return BlobInfo{}, fmt.Errorf("%w: %w", ErrRetry, err)
-		} else if err != nil {
-			return BlobInfo{}, err
-		}
-		return info, nil
+	if exists && !damaged {
+		return info, s.verifyAndLink(ctx, repo, d, size, r)
 	}
+	// A new blob, or a damaged one whose bytes are stored anew to repair
+	// it. Concurrent Puts of one digest never wait for each other: each
+	// stores its own copy, the first to commit wins, and the others drop
+	// theirs and link the winner's (claimBlob).
 	if s.reserveStage(size) {
 		up, err := s.stage(ctx, d, size, r)
 		if err == nil {
@@ -61,6 +53,15 @@ func (s *Store) Put(ctx context.Context, repo string, d digest.Digest, size int6
 		return BlobInfo{}, err
 	}
 	return info, s.commit(ctx, repo, info, rec)
+}
+
+// verifyAndLink reads and checks the bytes of a blob the store holds, and
+// links it to repo.
+func (s *Store) verifyAndLink(ctx context.Context, repo string, d digest.Digest, size int64, r io.Reader) error {
+	if err := s.verifyOnly(d, size, r); err != nil {
+		return err
+	}
+	return s.linkExisting(ctx, repo, d)
 }
 
 // validateDigest accepts sha256 and sha512 digests in canonical form.

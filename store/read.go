@@ -22,10 +22,15 @@ const recipePage = 256
 // repo; length < 0 means to the end. Every chunk is verified against its
 // hash before any of its bytes are returned: on a mismatch the reader fails
 // with ErrCorrupt (and the corruption is logged) instead of returning them.
+// Open returns once the first piece is verified, so corruption there is
+// Open's error; a damaged blob (quarantine.go) is ErrDamaged at once.
 func (s *Store) Open(ctx context.Context, repo string, d digest.Digest, offset, length int64) (io.ReadCloser, error) {
 	info, err := s.Stat(ctx, repo, d)
 	if err != nil {
 		return nil, err
+	}
+	if info.Damaged {
+		return nil, fmt.Errorf("%w: blob %s", ErrDamaged, d)
 	}
 	if offset < 0 || offset > info.Size || (offset == info.Size && info.Size > 0 && length != 0) {
 		return nil, fmt.Errorf("%w: offset %d of a %d-byte blob", ErrInvalidRange, offset, info.Size)
@@ -38,6 +43,13 @@ func (s *Store) Open(ctx context.Context, repo string, d digest.Digest, offset, 
 		return s.produce(ctx, d, info.Size, offset, end, send)
 	})
 	r.done = s.foreground()
+	// Wait for the first verified piece, so that a blob that fails at its
+	// start fails here, while a server can still answer with a status,
+	// rather than once the response has begun.
+	if err := r.next(); err != nil && err != io.EOF {
+		r.Close()
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -186,6 +198,9 @@ func (s *Store) produce(ctx context.Context, d digest.Digest, size, start, end i
 		return err
 	}
 	if isStaged {
+		if st.corrupt {
+			return fmt.Errorf("%w: blob %s", ErrDamaged, d)
+		}
 		next, err := s.produceStaged(ctx, d, st, size, start, end, send)
 		if !errors.Is(err, errStagedGone) {
 			return err
@@ -250,6 +265,14 @@ func (s *Store) loadRun(ctx context.Context, d digest.Digest, run []recipeChunk,
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if errors.Is(err, ErrObjectNotExist) || errors.Is(err, ErrInvalidRange) {
+			// The pack is gone or shorter than its chunks: definite.
+			ids := make([]chunkID, len(run))
+			for i, c := range run {
+				ids[i] = c.id
+			}
+			s.quarantineChunks(fmt.Sprintf("pack %s: %v", first.pack, err), ids...)
+		}
 		return s.corrupt(d, first, fmt.Errorf("read pack: %w", err))
 	}
 	defer rc.Close()
@@ -276,11 +299,17 @@ func (s *Store) readChunk(ctx context.Context, d digest.Digest, c recipeChunk, r
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		if s.shorterThan(ctx, c.pack, c.offset+int64(c.stored)) {
+			s.quarantineChunks(fmt.Sprintf("pack %s is cut short at byte %d", c.pack, c.offset), c.id)
+		}
 		return nil, s.corrupt(d, c, err)
 	}
 	data, out, err := s.decodeChunk(raw, c.chunkLoc)
 	if err != nil {
 		s.bufs.Put(bp)
+		if s.confirmed(ctx, c.pack, c.offset, c.stored, s.checkChunk(c.chunkLoc)) {
+			s.quarantineChunks(fmt.Sprintf("pack %s at byte %d: %v", c.pack, c.offset, err), c.id)
+		}
 		return nil, s.corrupt(d, c, err)
 	}
 	if out != nil {
@@ -313,6 +342,17 @@ func (s *Store) decodeChunk(raw []byte, c chunkLoc) (data []byte, out *[]byte, e
 		return nil, nil, fmt.Errorf("chunk %x does not match its hash", c.id[:8])
 	}
 	return data, out, nil
+}
+
+// checkChunk returns a check of a chunk's stored bytes, for confirmed.
+func (s *Store) checkChunk(c chunkLoc) func([]byte) error {
+	return func(raw []byte) error {
+		_, out, err := s.decodeChunk(raw, c)
+		if out != nil {
+			s.bufs.Put(out)
+		}
+		return err
+	}
 }
 
 // readFull reads exactly n bytes into buf (grown if needed).

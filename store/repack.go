@@ -117,12 +117,12 @@ func (s *Store) copyLiveChunks(ctx context.Context, pw *packWriter, pack string)
 	pos := first.offset
 	for _, c := range live {
 		if _, err := io.CopyN(io.Discard, rc, c.offset-pos); err != nil {
-			return nil, s.corruptPack(pack, c, fmt.Errorf("short pack: %w", err))
+			return nil, s.corruptPack(pack, c, s.shorterThan(ctx, pack, c.offset), fmt.Errorf("short pack: %w", err))
 		}
 		raw, err := readFull(rc, *bp, c.stored)
 		*bp = raw[:0]
 		if err != nil {
-			return nil, s.corruptPack(pack, c, err)
+			return nil, s.corruptPack(pack, c, s.shorterThan(ctx, pack, c.offset+int64(c.stored)), err)
 		}
 		pos = c.offset + int64(c.stored)
 		_, out, err := s.decodeChunk(raw, c)
@@ -130,7 +130,7 @@ func (s *Store) copyLiveChunks(ctx context.Context, pw *packWriter, pack string)
 			s.bufs.Put(out)
 		}
 		if err != nil {
-			return nil, s.corruptPack(pack, c, err)
+			return nil, s.corruptPack(pack, c, s.confirmed(ctx, pack, c.offset, c.stored, s.checkChunk(c)), err)
 		}
 		loc, err := pw.add(c.id, c.codec, raw, c.size)
 		if err != nil {
@@ -165,10 +165,15 @@ func (s *Store) packChunks(ctx context.Context, pack string) ([]chunkLoc, error)
 	return out, rows.Err()
 }
 
-func (s *Store) corruptPack(pack string, c chunkLoc, err error) error {
+// corruptPack reports a chunk of pack that failed verification while
+// repacking, and quarantines it if the evidence is definite.
+func (s *Store) corruptPack(pack string, c chunkLoc, definite bool, err error) error {
 	s.counters.corruptChunks.Add(1)
 	s.log.Error("gc: corrupt chunk; its pack is not repacked", "pack", pack, "offset", c.offset,
 		"chunk", fmt.Sprintf("%x", c.id[:]), "err", err)
+	if definite {
+		s.quarantineChunks(fmt.Sprintf("pack %s at byte %d: %v", pack, c.offset, err), c.id)
+	}
 	return fmt.Errorf("%w: pack %s at byte %d: %v", ErrCorrupt, pack, c.offset, err)
 }
 

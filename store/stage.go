@@ -56,6 +56,7 @@ func blockSum(b []byte) [sumSize]byte { return blake3.Sum256(b) }
 type staged struct {
 	object    string
 	blockSize int64
+	corrupt   bool // quarantined (quarantine.go)
 }
 
 // reserveStage reports whether an upload of size bytes is staged, and if
@@ -142,8 +143,10 @@ func (s *Store) stage(ctx context.Context, d digest.Digest, size int64, r io.Rea
 // hasher and the writer.
 func (s *Store) readBlocks(ctx context.Context, r io.Reader, h *asyncHasher, w *stageWriter) error {
 	for {
-		blk := s.stageBlocks.Get().(*block)
-		blk.refs.Store(1)
+		blk, err := s.takeBlock(ctx, &s.stageBlocks)
+		if err != nil {
+			return err
+		}
 		n, eof, err := chunker.Fill(r, blk.buf, len(blk.buf))
 		if err != nil || n == 0 {
 			blk.release()
@@ -226,10 +229,13 @@ func insertSums(ctx context.Context, db execer, object string, page int64, sums 
 
 // commitStaged records a staged blob and links it, in one transaction. Its
 // size is already counted in the backlog (reserveStage). If the commit
-// fails, the object is deleted.
+// fails, the object is deleted. If another Put committed the blob first,
+// the object is deleted too, that blob is linked, and the reservation is
+// given back.
 func (s *Store) commitStaged(ctx context.Context, repo string, info BlobInfo, up stagedUpload) (err error) {
+	kept := false
 	defer func() {
-		if err != nil {
+		if !kept {
 			s.dropStaged(up.object)
 		}
 		s.inflight.remove(up.object)
@@ -240,9 +246,17 @@ func (s *Store) commitStaged(ctx context.Context, repo string, info BlobInfo, up
 	}
 	defer tx.Rollback()
 	now := time.Now().Unix()
-	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?)`, info.Digest.String(), info.Size, now); err != nil {
-		return fmt.Errorf("store index: blob: %w", err)
+	old, err := s.claimBlob(ctx, tx, info, now)
+	if errors.Is(err, errStoredMeanwhile) {
+		tx.Rollback()
+		if err := s.linkExisting(ctx, repo, info.Digest); err != nil {
+			return err
+		}
+		s.unreserveStage(info.Size)
+		return nil
+	}
+	if err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx,
 		`INSERT INTO staged_blobs (digest, object, block_size, created_at) VALUES (?, ?, ?, ?)`,
@@ -258,6 +272,8 @@ func (s *Store) commitStaged(ctx context.Context, repo string, info BlobInfo, up
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	kept = true
+	s.replaced(old, 0)
 	s.counters.blobsStored.Add(1)
 	s.counters.bytesStored.Add(info.Size)
 	s.counters.blobsStaged.Add(1)
@@ -292,8 +308,8 @@ func (s *Store) dropObject(name string) {
 func (s *Store) stagedOf(ctx context.Context, d digest.Digest) (staged, bool, error) {
 	var st staged
 	err := s.db.QueryRowContext(ctx,
-		`SELECT object, block_size FROM staged_blobs WHERE digest = ?`, d.String()).
-		Scan(&st.object, &st.blockSize)
+		`SELECT object, block_size, corrupt_at IS NOT NULL FROM staged_blobs WHERE digest = ?`, d.String()).
+		Scan(&st.object, &st.blockSize, &st.corrupt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return staged{}, false, nil
 	}
@@ -348,13 +364,18 @@ func (s *Store) produceStaged(ctx context.Context, d digest.Digest, st staged, s
 	last := min((end+bs-1)/bs*bs, size) // end of the last block touched
 	rc, err := s.backend.ReadRange(ctx, st.object, first*bs, last-first*bs)
 	if errors.Is(err, ErrObjectNotExist) {
+		// Whoever replaces or deletes a staged object drops its row first:
+		// a row that still names it means the object is lost.
+		if still, xerr := s.exists(ctx, `SELECT 1 FROM staged_blobs WHERE object = ?`, st.object); xerr == nil && still {
+			return start, s.corruptStaged(d, st, first*bs, true, errors.New("staged object is missing"))
+		}
 		return start, errStagedGone
 	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return start, ctx.Err()
 		}
-		return start, s.corruptStaged(d, st, first*bs, fmt.Errorf("read staged object: %w", err))
+		return start, s.corruptStaged(d, st, first*bs, false, fmt.Errorf("read staged object: %w", err))
 	}
 	defer rc.Close()
 	var sums []byte
@@ -366,7 +387,7 @@ func (s *Store) produceStaged(ctx context.Context, d digest.Digest, st staged, s
 			}
 		}
 		if len(sums) < sumSize {
-			return at, s.corruptStaged(d, st, blk*bs, errors.New("checksum missing"))
+			return at, s.corruptStaged(d, st, blk*bs, true, errors.New("checksum missing"))
 		}
 		want := [sumSize]byte(sums[:sumSize])
 		sums = sums[sumSize:]
@@ -379,11 +400,17 @@ func (s *Store) produceStaged(ctx context.Context, d digest.Digest, st staged, s
 			if ctx.Err() != nil {
 				return at, ctx.Err()
 			}
-			return at, s.corruptStaged(d, st, blk*bs, err)
+			return at, s.corruptStaged(d, st, blk*bs, s.shorterThan(ctx, st.object, blk*bs+n), err)
 		}
 		if blockSum(data) != want {
 			s.bufs.Put(bp)
-			return at, s.corruptStaged(d, st, blk*bs, fmt.Errorf("block %d does not match its checksum", blk))
+			definite := s.confirmed(ctx, st.object, blk*bs, int(n), func(b []byte) error {
+				if blockSum(b) != want {
+					return ErrCorrupt
+				}
+				return nil
+			})
+			return at, s.corruptStaged(d, st, blk*bs, definite, fmt.Errorf("block %d does not match its checksum", blk))
 		}
 		*bp = data
 		if err := emit(data[at-blk*bs:min(n, end-blk*bs)], bp); err != nil {
@@ -393,10 +420,23 @@ func (s *Store) produceStaged(ctx context.Context, d digest.Digest, st staged, s
 	return end, nil
 }
 
-func (s *Store) corruptStaged(d digest.Digest, st staged, off int64, err error) error {
+// corruptStaged reports a staged object that failed verification at off,
+// and quarantines it if the evidence is definite (quarantine.go).
+func (s *Store) corruptStaged(d digest.Digest, st staged, off int64, definite bool, err error) error {
 	s.counters.corruptChunks.Add(1)
 	s.log.Error("corrupt staged object", "blob", d, "object", st.object, "offset", off, "err", err)
+	if definite {
+		s.quarantineStaged(d, st.object, fmt.Sprintf("byte %d: %v", off, err))
+	}
 	return fmt.Errorf("%w: blob %s at byte %d: %v", ErrCorrupt, d, off, err)
+}
+
+// shorterThan reports whether the backend says object is missing or
+// shorter than n bytes: a short read then is the object's own fault, not
+// the connection's.
+func (s *Store) shorterThan(ctx context.Context, object string, n int64) bool {
+	info, err := s.backend.Stat(context.WithoutCancel(ctx), object)
+	return errors.Is(err, ErrObjectNotExist) || (err == nil && info.Size < n)
 }
 
 func newObjectName(prefix, suffix string) string {

@@ -99,6 +99,7 @@ func TestStagedCorruptionIsDetected(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range []struct{ off, n int64 }{{0, -1}, {1 << 20, 10}, {2<<20 - 1, 1}} {
+		f.clearQuarantine(t) // so that each read reaches the bad block
 		got, err := f.read(t, "ml/x", sha(b), r.off, r.n)
 		if !errors.Is(err, store.ErrCorrupt) {
 			t.Fatalf("read %d+%d of a corrupt block: err %v", r.off, r.n, err)
@@ -107,10 +108,11 @@ func TestStagedCorruptionIsDetected(t *testing.T) {
 			t.Fatalf("read %d+%d returned %d bytes, past the good block", r.off, r.n, len(got))
 		}
 	}
+	// Quarantined: every read fails at once, even of the good blocks, and
+	// the compactor leaves it alone.
 	for _, r := range []struct{ off, n int64 }{{0, 1 << 20}, {2 << 20, -1}} {
-		got, err := f.read(t, "ml/x", sha(b), r.off, r.n)
-		if err != nil || !bytes.Equal(got, b[r.off:r.off+int64(len(got))]) || int64(len(got)) != 1<<20 {
-			t.Fatalf("read %d+%d of good blocks: %d bytes, %v", r.off, r.n, len(got), err)
+		if _, err := f.read(t, "ml/x", sha(b), r.off, r.n); !errors.Is(err, store.ErrDamaged) {
+			t.Fatalf("read %d+%d of a quarantined blob: %v; want ErrDamaged", r.off, r.n, err)
 		}
 	}
 	if n := f.compact(t); n != 0 {
@@ -119,8 +121,19 @@ func TestStagedCorruptionIsDetected(t *testing.T) {
 	if f.count(t, "staged_blobs") != 1 || f.count(t, "blob_chunks") != 0 {
 		t.Fatal("a corrupt staged blob was compacted")
 	}
-	if f.st.Stats().CorruptChunks == 0 {
-		t.Fatal("corruption not counted")
+	if st := f.st.Stats(); st.CorruptChunks == 0 || st.Quarantined == 0 {
+		t.Fatalf("corruption not counted: %+v", st)
+	}
+	// An upload of the bytes repairs it, and the corrupt object goes.
+	f.put(t, "ml/y", b)
+	if got, err := f.read(t, "ml/x", sha(b), 0, -1); err != nil || !bytes.Equal(got, b) {
+		t.Fatalf("read after the repairing upload: %d bytes, %v", len(got), err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the corrupt staged object is still there: %v", err)
+	}
+	if n := f.compact(t); n != 1 {
+		t.Fatalf("compacted %d blobs after the repair, want 1", n)
 	}
 }
 
@@ -557,7 +570,8 @@ func TestStagedHashPages(t *testing.T) {
 }
 
 // TestMissingHashPageIsCorrupt: a staged read whose block hash is missing
-// fails instead of returning unverified bytes.
+// fails instead of returning unverified bytes, and quarantines the blob:
+// later reads fail at once, until an upload of the bytes repairs it.
 func TestMissingHashPageIsCorrupt(t *testing.T) {
 	defer store.SetSumsPage(2)()
 	f := newStagingFixture(t, store.Options{})
@@ -569,7 +583,11 @@ func TestMissingHashPageIsCorrupt(t *testing.T) {
 	if got, err := f.read(t, "ml/x", sha(b), 0, -1); !errors.Is(err, store.ErrCorrupt) || len(got) > 2<<20 {
 		t.Fatalf("read with a missing page of hashes: %d bytes, %v; want ErrCorrupt after 2 MiB at most", len(got), err)
 	}
-	if got, err := f.read(t, "ml/x", sha(b), 4<<20, -1); err != nil || !bytes.Equal(got, b[4<<20:]) {
-		t.Fatalf("read of the blocks whose page is there: %v", err)
+	if _, err := f.read(t, "ml/x", sha(b), 4<<20, -1); !errors.Is(err, store.ErrDamaged) {
+		t.Fatalf("read of a quarantined blob: %v; want ErrDamaged", err)
+	}
+	f.put(t, "ml/x", b)
+	if got, err := f.read(t, "ml/x", sha(b), 0, -1); err != nil || !bytes.Equal(got, b) {
+		t.Fatalf("read after the repairing upload: %d bytes, %v", len(got), err)
 	}
 }

@@ -12,6 +12,9 @@ type Stats struct {
 	PackBytes     int64 // bytes of the packs written: after dedup and compression
 	BytesRead     int64 // bytes returned by readers from Open
 	CorruptChunks int64 // chunks that failed verification on a read
+	Quarantined   int64 // chunks and staged objects quarantined (quarantine.go)
+	Healed        int64 // quarantined chunks and staged objects replaced by a fresh upload
+	UploadMemory  int64 // bytes of upload buffers in use (a gauge, bounded by Options.UploadMemory)
 	GCBlobs       int64 // blobs deleted by GC
 	GCPacks       int64 // packs deleted by GC
 	GCBytesFreed  int64 // bytes of those packs
@@ -20,7 +23,7 @@ type Stats struct {
 // counters holds Stats as atomics.
 type counters struct {
 	blobsStored, bytesStored, packBytes, bytesRead, corruptChunks atomic.Int64
-	blobsStaged, blobsCompacted                                   atomic.Int64
+	blobsStaged, blobsCompacted, quarantined, healed              atomic.Int64
 	gcBlobs, gcPacks, gcBytesFreed                                atomic.Int64
 }
 
@@ -31,6 +34,7 @@ func (s *Store) Stats() Stats {
 		BlobsStored: c.blobsStored.Load(), BytesStored: c.bytesStored.Load(), PackBytes: c.packBytes.Load(),
 		BlobsStaged: c.blobsStaged.Load(), Compacted: c.blobsCompacted.Load(), StagedBytes: s.stagedBytes.Load(),
 		BytesRead: c.bytesRead.Load(), CorruptChunks: c.corruptChunks.Load(),
+		Quarantined: c.quarantined.Load(), Healed: c.healed.Load(), UploadMemory: s.mem.inUse(),
 		GCBlobs: c.gcBlobs.Load(), GCPacks: c.gcPacks.Load(), GCBytesFreed: c.gcBytesFreed.Load(),
 	}
 }

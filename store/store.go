@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
-	"github.com/opencontainers/go-digest"
 
 	"github.com/ballastml/ballast/internal/db"
 	"github.com/ballastml/ballast/store/chunker"
@@ -37,6 +36,13 @@ type Options struct {
 	// StageBacklog bounds the bytes of staged blobs not compacted yet;
 	// uploads beyond it are chunked inline. Zero means DefaultStageBacklog.
 	StageBacklog int64
+	// UploadMemory bounds the bytes of buffers all uploads hold at once
+	// (membudget.go). Zero means DefaultUploadMemory; it must hold at
+	// least two blocks of the chunker (2 × 2 × Chunking.Max).
+	UploadMemory int64
+	// UploadMemoryWait is how long an upload waits for buffer room before
+	// it fails with ErrBusy. Zero means DefaultUploadMemoryWait.
+	UploadMemoryWait time.Duration
 	// Logger receives corruption reports and reaper activity.
 	Logger *slog.Logger
 }
@@ -65,6 +71,12 @@ func (o Options) withDefaults() Options {
 	if o.StageBacklog <= 0 {
 		o.StageBacklog = DefaultStageBacklog
 	}
+	if o.UploadMemory <= 0 {
+		o.UploadMemory = DefaultUploadMemory
+	}
+	if o.UploadMemoryWait <= 0 {
+		o.UploadMemoryWait = DefaultUploadMemoryWait
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -90,11 +102,12 @@ type Store struct {
 	enc *zstd.Encoder
 	dec *zstd.Decoder
 
-	chunkExistsStmt *sql.Stmt // SELECT 1 FROM chunks WHERE id = ?
+	chunkExistsStmt *sql.Stmt // is a chunk stored, and not quarantined?
 
 	counters counters // for Stats
 
-	digestLocks keyedMutex // serialises Puts of the same digest
+	uploadLocks keyedMutex // serialises the requests of one upload session
+	mem         *memBudget // bounds the buffers of all uploads
 	inflight    packSet    // packs and staged objects written but not yet committed
 	bufs        sync.Pool  // chunk-sized scratch buffers
 	blocks      sync.Pool  // *block: buffers of incoming streams
@@ -102,14 +115,13 @@ type Store struct {
 	chunkBufs   sync.Pool  // *chunkBuf: cut chunks, slices of blocks
 	subs        subscribers
 
-	active        atomic.Int64 // transfers running (Puts, open readers)
-	lastTransfer  atomic.Int64 // when the last transfer ended, Unix nanoseconds
-	urgent        atomic.Int32 // Compact calls running: the background compactor stops pausing
-	stagedBytes   atomic.Int64 // size of the staged blobs: the compactor's backlog
-	compactWake   chan struct{}
-	compactMu     sync.Mutex             // one compaction at a time
-	compactFailed map[digest.Digest]bool // staged blobs found corrupt; guarded by compactMu
-	gcMu          sync.Mutex             // one GC pass at a time
+	active       atomic.Int64 // transfers running (Puts, open readers)
+	lastTransfer atomic.Int64 // when the last transfer ended, Unix nanoseconds
+	urgent       atomic.Int32 // Compact calls running: the background compactor stops pausing
+	stagedBytes  atomic.Int64 // size of the staged blobs: the compactor's backlog
+	compactWake  chan struct{}
+	compactMu    sync.Mutex // one compaction at a time
+	gcMu         sync.Mutex // one GC pass at a time
 }
 
 // New returns a store keeping bytes in backend and metadata in database.
@@ -117,6 +129,9 @@ func New(backend Backend, database *db.DB, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
 	if err := opts.Chunking.Validate(); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
+	}
+	if least := 2 * int64(max(blockSize(opts.Chunking), stagedBlock)); opts.UploadMemory < least {
+		return nil, fmt.Errorf("store: upload memory of %d bytes is less than two blocks (%d bytes)", opts.UploadMemory, least)
 	}
 	enc, err := zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(zstd.SpeedFastest),
@@ -134,7 +149,8 @@ func New(backend Backend, database *db.DB, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	stmt, err := database.PrepareContext(context.Background(), `SELECT 1 FROM chunks WHERE id = ?`)
+	stmt, err := database.PrepareContext(context.Background(),
+		`SELECT 1 FROM chunks c WHERE c.id = ? AND NOT EXISTS (SELECT 1 FROM bad_chunks q WHERE q.chunk = c.id)`)
 	if err != nil {
 		enc.Close()
 		dec.Close()
@@ -148,7 +164,7 @@ func New(backend Backend, database *db.DB, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	s := &Store{backend: backend, db: database, opts: opts, log: opts.Logger, enc: enc, dec: dec, chunkExistsStmt: stmt,
-		compactWake: make(chan struct{}, 1), compactFailed: make(map[digest.Digest]bool)}
+		compactWake: make(chan struct{}, 1), mem: newMemBudget(opts.UploadMemory, opts.UploadMemoryWait)}
 	s.stagedBytes.Store(staged)
 	s.bufs.New = func() any { b := make([]byte, 0, opts.Chunking.Max); return &b }
 	s.blocks.New = func() any { return &block{buf: make([]byte, blockSize(opts.Chunking)), pool: &s.blocks} }

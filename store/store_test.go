@@ -126,6 +126,17 @@ func (f *fixture) count(t *testing.T, table string) int {
 	return n
 }
 
+// clearQuarantine forgets what reads quarantined.
+func (f *fixture) clearQuarantine(t *testing.T) {
+	t.Helper()
+	if _, err := f.db.Exec(`DELETE FROM bad_chunks`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.Exec(`UPDATE staged_blobs SET corrupt_at = NULL`); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (f *fixture) backendBytes(t *testing.T) (objects int, size int64) {
 	t.Helper()
 	err := f.backend.List(context.Background(), "", func(oi store.ObjectInfo) error {

@@ -30,6 +30,10 @@ func (f *Backend) ReadRange(ctx context.Context, name string, offset, length int
 	f.mu.Lock()
 	failErr := f.failReads[name]
 	at, corrupt := f.corrupt[name]
+	if a, ok := f.once[name]; ok {
+		at, corrupt = a, true
+		delete(f.once, name)
+	}
 	truncate := f.truncate[name]
 	f.mu.Unlock()
 	if failErr != nil {

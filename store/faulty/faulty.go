@@ -21,6 +21,7 @@ type Backend struct {
 	putBytes  int64 // <0: off; else bytes a Put reads before putErr
 	putErr    error
 	corrupt   map[string]int64
+	once      map[string]int64 // corrupt the next read only
 	truncate  map[string]bool
 	failReads map[string]error
 }
@@ -41,6 +42,7 @@ func (f *Backend) Reset() {
 	f.puts, f.failPutAt = 0, 0
 	f.putBytes, f.putErr = -1, nil
 	f.corrupt = make(map[string]int64)
+	f.once = make(map[string]int64)
 	f.truncate = make(map[string]bool)
 	f.failReads = make(map[string]error)
 }
@@ -73,6 +75,14 @@ func (f *Backend) CorruptReads(name string, at int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.corrupt[name] = at
+}
+
+// CorruptNextRead is CorruptReads for the next ReadRange of name only, as
+// a bit flipped on the way would be: the read after it is clean.
+func (f *Backend) CorruptNextRead(name string, at int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.once[name] = at
 }
 
 // TruncateReads makes every ReadRange of name deliver only the first half

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/httpx"
 	"github.com/ballastml/ballast/internal/name"
 	"github.com/ballastml/ballast/store"
 )
@@ -53,10 +54,14 @@ var statusTable = []struct {
 	{store.ErrSizeMismatch, http.StatusUnprocessableEntity},
 	{store.ErrNoSpace, http.StatusInsufficientStorage},
 	{store.ErrRetry, http.StatusServiceUnavailable},
+	{store.ErrBusy, http.StatusServiceUnavailable},
 }
 
 // statusOf returns the HTTP status for err.
 func statusOf(err error) int {
+	if store.IsNoSpace(err) {
+		return http.StatusInsufficientStorage
+	}
 	for _, e := range statusTable {
 		if errors.Is(err, e.err) {
 			return e.status
@@ -99,8 +104,13 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, req *request, err 
 	if status >= http.StatusInternalServerError {
 		level = slog.LevelError
 		body.Message = http.StatusText(status)
-		if errors.Is(err, store.ErrDamaged) {
+		switch {
+		case errors.Is(err, store.ErrDamaged):
 			body.Message = "the stored copy of this object is damaged; push it again to repair it"
+		case status == http.StatusInsufficientStorage:
+			body.Message = httpx.NoSpaceMessage
+		case errors.Is(err, store.ErrBusy):
+			body.Message = store.ErrBusy.Error()
 		}
 	}
 	s.log.LogAttrs(r.Context(), level, "lfs request failed",
@@ -111,7 +121,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, req *request, err 
 		w.Header().Set("LFS-Authenticate", authChallenge)
 		w.Header().Set("WWW-Authenticate", authChallenge)
 	}
-	if errors.Is(err, store.ErrRetry) {
+	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1") // git-lfs retries a 503 that says when
 	}
 	if c, ok := errors.AsType[*conflictError](err); ok {

@@ -5,8 +5,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ballastml/ballast/store"
@@ -140,6 +142,28 @@ func TestStoreRepairsCorruptObject(t *testing.T) {
 		}
 		if up := e.batch(repo, tokWriter, batchBody("upload", ptr)).Objects[0]; up.Actions != nil {
 			t.Fatalf("batch upload in %s after the repair still asks for the bytes", repo)
+		}
+	}
+}
+
+// A full backend answers an upload with 507 and a message that names no
+// server path, inline and staged alike, and uploads work again once there
+// is room.
+func TestStoreUploadOnFullBackend(t *testing.T) {
+	t.Parallel()
+	for _, size := range []int{300 << 10, 9 << 20} { // inline; staged (over 8 MiB)
+		fb := faulty.Wrap(memory.New())
+		e := newStoreEnvOn(t, fb)
+		data := make([]byte, size)
+		rand.NewChaCha8([32]byte{byte(size)}).Read(data) // incompressible
+		fb.FailPutAfterBytes(1000, syscall.ENOSPC)
+		body := wantError(t, e.put(testRepo, tokWriter, data), http.StatusInsufficientStorage)
+		if strings.Contains(body.Message, "/") {
+			t.Fatalf("%d bytes: the message names a path: %q", size, body.Message)
+		}
+		fb.Reset()
+		if resp := e.put(testRepo, tokWriter, data); resp.StatusCode != http.StatusOK {
+			t.Fatalf("%d bytes, after space was freed: %d", size, resp.StatusCode)
 		}
 	}
 }

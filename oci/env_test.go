@@ -32,7 +32,7 @@ type testEnv struct {
 	stores  []*store.Store // every store a restart made, closed at the end
 
 	db       *db.DB
-	backend  *memory.Backend
+	backend  store.Backend
 	store    *store.Store
 	tokens   *auth.Tokens
 	registry *auth.RegistryTokens
@@ -43,6 +43,8 @@ type testEnv struct {
 type envOptions struct {
 	anonymousRead bool
 	sparse        bool
+	// backend, if set, is the store's backend instead of a memory one.
+	backend store.Backend
 	// wrap, if set, wraps the store the server sees.
 	wrap func(*testEnv, *store.Store) BlobStore
 }
@@ -56,6 +58,9 @@ func withAnonymousRead() envOption { return func(o *envOptions) { o.anonymousRea
 // withSparseManifests is --allow-sparse-manifests.
 func withSparseManifests() envOption { return func(o *envOptions) { o.sparse = true } }
 
+// withBackend stores into b.
+func withBackend(b store.Backend) envOption { return func(o *envOptions) { o.backend = b } }
+
 // withStoreWrapper serves the store through wrap.
 func withStoreWrapper(wrap func(*testEnv, *store.Store) BlobStore) envOption {
 	return func(o *envOptions) { o.wrap = wrap }
@@ -67,6 +72,9 @@ func newEnv(t *testing.T, opts ...envOption) *testEnv {
 	e := &testEnv{t: t, backend: memory.New()}
 	for _, o := range opts {
 		o(&e.opts)
+	}
+	if e.opts.backend != nil {
+		e.backend = e.opts.backend
 	}
 	ctx := context.Background()
 	var err error

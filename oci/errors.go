@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/httpx"
 	"github.com/ballastml/ballast/internal/name"
 	"github.com/ballastml/ballast/store"
 )
@@ -30,9 +31,14 @@ const (
 	CodeDenied              Code = "DENIED"
 	CodeUnsupported         Code = "UNSUPPORTED"
 	CodeTooManyRequests     Code = "TOOMANYREQUESTS"
+	// Not in the spec's table, which has no code for a full store; the
+	// 507 status says it to clients that do not know the code.
+	CodeInsufficientStorage Code = "INSUFFICIENT_STORAGE"
 	// Not in the spec's table, but used by distribution and understood by
 	// clients for the cases the table does not cover.
 	CodeRangeInvalid Code = "RANGE_INVALID"
+	// distribution's code for a server fault.
+	CodeUnknown      Code = "UNKNOWN"
 	CodeSizeTooLarge Code = "SIZE_INVALID"
 )
 
@@ -61,6 +67,10 @@ func classify(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
+	if store.IsNoSpace(err) {
+		// The message is fixed: the error's own text names server paths.
+		return &Error{Status: http.StatusInsufficientStorage, Code: CodeInsufficientStorage, Message: httpx.NoSpaceMessage}
+	}
 	table := []struct {
 		err    error
 		status int
@@ -73,8 +83,8 @@ func classify(err error) *Error {
 		{store.ErrUploadUnknown, http.StatusNotFound, CodeBlobUploadUnknown},
 		{store.ErrUploadOffset, http.StatusRequestedRangeNotSatisfiable, CodeBlobUploadInvalid},
 		{store.ErrInvalidRange, http.StatusRequestedRangeNotSatisfiable, CodeRangeInvalid},
-		{store.ErrNoSpace, http.StatusInsufficientStorage, CodeUnsupported},
 		{store.ErrRetry, http.StatusServiceUnavailable, CodeBlobUploadInvalid},
+		{store.ErrBusy, http.StatusServiceUnavailable, CodeTooManyRequests},
 		{name.ErrInvalidRepo, http.StatusBadRequest, CodeNameInvalid},
 		{auth.ErrNoCredentials, http.StatusUnauthorized, CodeUnauthorized},
 		{auth.ErrInvalidToken, http.StatusUnauthorized, CodeUnauthorized},
@@ -102,7 +112,7 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	e := classify(err)
 	if e == nil {
 		s.log.Error("oci request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		e = newErr(http.StatusInternalServerError, CodeUnsupported, "internal server error")
+		e = newErr(http.StatusInternalServerError, CodeUnknown, "internal server error")
 	}
 	if e.Status == http.StatusUnauthorized {
 		s.challenge(w, r, e.Scope)

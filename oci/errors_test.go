@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"syscall"
 	"testing"
 
 	"github.com/ballastml/ballast/store"
@@ -19,8 +20,10 @@ func TestClassifyStoreErrors(t *testing.T) {
 		store.ErrNotFound:       {http.StatusNotFound, CodeBlobUnknown},
 		store.ErrDigestMismatch: {http.StatusBadRequest, CodeDigestInvalid},
 		store.ErrSizeMismatch:   {http.StatusBadRequest, CodeSizeInvalid},
-		store.ErrNoSpace:        {http.StatusInsufficientStorage, CodeUnsupported},
+		store.ErrNoSpace:        {http.StatusInsufficientStorage, CodeInsufficientStorage},
 		store.ErrRetry:          {http.StatusServiceUnavailable, CodeBlobUploadInvalid},
+		store.ErrBusy:           {http.StatusServiceUnavailable, CodeTooManyRequests},
+		syscall.ENOSPC:          {http.StatusInsufficientStorage, CodeInsufficientStorage},
 	} {
 		e := classify(fmt.Errorf("put: %w", err))
 		if e == nil || e.Status != want.status || e.Code != want.code {

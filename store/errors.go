@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"syscall"
 
 	"github.com/ballastml/ballast/internal/db"
 )
@@ -43,6 +42,5 @@ var (
 // file the server writes, or a full metadata database. Every one of them
 // answers 507 and passes once space is freed.
 func IsNoSpace(err error) bool {
-	return errors.Is(err, ErrNoSpace) || errors.Is(err, syscall.ENOSPC) ||
-		errors.Is(err, syscall.EDQUOT) || db.IsFull(err)
+	return errors.Is(err, ErrNoSpace) || db.IsNoSpace(err)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ type fixture struct {
 	tokens *auth.Tokens
 	admin  string // secret of a "*:admin" token
 	gc     *gcStub
+	db     *db.DB
 }
 
 func newFixture(t *testing.T, anonymousRead bool) *fixture {
@@ -42,7 +44,7 @@ func newFixture(t *testing.T, anonymousRead bool) *fixture {
 	gc := &gcStub{}
 	srv := httptest.NewServer(adminapi.New(tokens, auth.NewAuthenticator(tokens, anonymousRead), gc.run, logger))
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, tokens: tokens, admin: admin, gc: gc}
+	return &fixture{srv: srv, tokens: tokens, admin: admin, gc: gc, db: d}
 }
 
 // do sends a request with the given secret as Bearer token ("" for none)
@@ -279,5 +281,37 @@ func TestRoutes(t *testing.T) {
 		if got := resp.Header.Get("Allow"); got != tt.allow {
 			t.Errorf("%s %s: Allow %q, want %q", tt.method, tt.path, got, tt.allow)
 		}
+	}
+}
+
+// A full metadata database answers 507 with a message naming no server
+// path, and token creation works again once there is room.
+func TestCreateTokenOnFullDatabase(t *testing.T) {
+	f := newFixture(t, false)
+	f.db.SetMaxOpenConns(1) // the page limit is per connection
+	var pages int
+	if err := f.db.QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.Exec(`PRAGMA max_page_count = ` + strconv.Itoa(pages)); err != nil {
+		t.Fatal(err)
+	}
+	var resp *http.Response
+	var b []byte
+	for i := 0; i < 200; i++ { // until the pages' free room is used up
+		resp, b = f.do(t, "POST", "/api/v1/tokens", f.admin, `{"user":"ci","scopes":["ml/a:read"]}`)
+		if resp.StatusCode != http.StatusCreated {
+			break
+		}
+	}
+	wantError(t, resp, b, http.StatusInsufficientStorage, "insufficient_storage")
+	if strings.Contains(string(b), "/") && strings.Contains(string(b), "meta.db") {
+		t.Fatalf("the error names a server path: %s", b)
+	}
+	if _, err := f.db.Exec(`PRAGMA max_page_count = 1000000`); err != nil {
+		t.Fatal(err)
+	}
+	if resp, b := f.do(t, "POST", "/api/v1/tokens", f.admin, `{"user":"ci","scopes":["ml/a:read"]}`); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("after space was freed: %d %s", resp.StatusCode, b)
 	}
 }

@@ -2,15 +2,20 @@ package db
 
 import (
 	"errors"
+	"syscall"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// IsFull reports whether err says the database could not be written
-// because its disk or quota is full (SQLite's SQLITE_FULL, in any of its
-// extended forms).
-func IsFull(err error) bool {
+// IsNoSpace reports whether err says that a write failed for want of
+// space: the database is full (SQLite's SQLITE_FULL, in any of its extended
+// forms), or the operating system answered ENOSPC or EDQUOT. Such a write
+// succeeds again once space is freed.
+func IsNoSpace(err error) bool {
 	var e *sqlite.Error
-	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_FULL
+	if errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_FULL {
+		return true
+	}
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }

@@ -25,6 +25,7 @@ var (
 	errTooLarge         = errors.New("request too large")
 	errRange            = errors.New("range not satisfiable")
 	errValidation       = errors.New("invalid request")
+	errTimeout          = errors.New("request timeout")
 )
 
 // statusTable maps every error the API knows to its status; the first entry
@@ -48,6 +49,7 @@ var statusTable = []struct {
 	{errRange, http.StatusRequestedRangeNotSatisfiable},
 	{store.ErrInvalidRange, http.StatusRequestedRangeNotSatisfiable},
 	{errValidation, http.StatusUnprocessableEntity},
+	{errTimeout, http.StatusRequestTimeout},
 	{name.ErrInvalidRepo, http.StatusUnprocessableEntity},
 	{store.ErrInvalidDigest, http.StatusUnprocessableEntity},
 	{store.ErrDigestMismatch, http.StatusUnprocessableEntity},

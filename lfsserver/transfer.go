@@ -113,6 +113,8 @@ func bodyError(putErr, readErr error, length int64) error {
 		return putErr
 	case errors.Is(readErr, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%w: the body ended before its Content-Length of %d bytes", store.ErrSizeMismatch, length)
+	case errors.Is(readErr, httpx.ErrBodyStalled):
+		return fmt.Errorf("%w: %v", errTimeout, readErr)
 	}
 	return fmt.Errorf("%w: reading the request body failed: %v", errBadRequest, readErr)
 }

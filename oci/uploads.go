@@ -318,6 +318,8 @@ func bodyError(err error, body *httpx.ErrRecorder) error {
 		return newErr(http.StatusBadRequest, CodeSizeInvalid, "the body ended before its Content-Length")
 	case errors.As(body.Err, &tooBig):
 		return newErr(http.StatusRequestEntityTooLarge, CodeSizeInvalid, "the body is too large")
+	case errors.Is(body.Err, httpx.ErrBodyStalled):
+		return newErr(http.StatusRequestTimeout, CodeBlobUploadInvalid, "%v", body.Err)
 	}
 	return newErr(http.StatusBadRequest, CodeBlobUploadInvalid, "reading the request body failed: %v", body.Err)
 }

@@ -56,3 +56,12 @@ type SpaceReporter interface {
 	// Available returns the number of bytes that can still be stored.
 	Available(ctx context.Context) (int64, error)
 }
+
+// Reaper is implemented by backends that can leave leftovers of their own
+// behind a crash (the local backend's temp files). The store's ReapOrphans
+// calls Reap on every pass; it must never remove what a live writer, in
+// this process or another, still uses.
+type Reaper interface {
+	// Reap removes such leftovers and returns how many it removed.
+	Reap(ctx context.Context) (int, error)
+}

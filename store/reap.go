@@ -13,7 +13,8 @@ import (
 //   - packs and staged objects that no committed metadata references,
 //     older than OrphanAge;
 //   - upload sessions untouched for longer than UploadMaxAge;
-//   - upload pieces that no session accounts for, older than OrphanAge.
+//   - upload pieces that no session accounts for, older than OrphanAge;
+//   - what the backend left behind a crash (Reaper), at once.
 //
 // Packs and staged objects of Puts still running in this process are never
 // touched, whatever their age.
@@ -32,7 +33,17 @@ func (s *Store) ReapOrphans(ctx context.Context) (int, error) {
 		return packs + sessions, err
 	}
 	pieces, err := s.reapPieces(ctx)
-	return packs + sessions + pieces, err
+	if err != nil {
+		return packs + sessions + pieces, err
+	}
+	var leftovers int
+	if r, ok := s.backend.(Reaper); ok {
+		leftovers, err = r.Reap(ctx)
+		if leftovers > 0 {
+			s.log.Info("reaped backend leftovers of a crashed process", "files", leftovers)
+		}
+	}
+	return packs + sessions + pieces + leftovers, err
 }
 
 func (s *Store) reapPacks(ctx context.Context) (int, error) {

@@ -20,6 +20,8 @@ type routerDeps struct {
 	log   *slog.Logger
 	// metrics records every request; nil: none.
 	metrics *metrics.Metrics
+	// stallTimeout cuts off request bodies that stall (httpx.MinBodyRate).
+	stallTimeout time.Duration
 }
 
 // newRouter mounts the server's parts: health, the admin API under
@@ -42,7 +44,7 @@ func newRouter(d routerDeps) http.Handler {
 		mux.Handle(oci.TokenPath, d.oci)
 	}
 	rest := rejectUncleanPaths(mux)
-	return accessLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return accessLog(httpx.MinBodyRate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The registry gets /v2 paths as sent, not cleaned or redirected by
 		// ServeMux: it validates repository names itself (NAME_INVALID).
 		if d.oci != nil && (r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/")) {
@@ -50,7 +52,7 @@ func newRouter(d routerDeps) http.Handler {
 			return
 		}
 		rest.ServeHTTP(w, r)
-	}), d.log, d.metrics)
+	}), d.stallTimeout), d.log, d.metrics)
 }
 
 // rejectUncleanPaths refuses paths with empty, "." or ".." segments before

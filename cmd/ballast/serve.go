@@ -42,7 +42,8 @@ func newServeCmd() *cobra.Command {
 Settings come from, in increasing precedence: defaults, --config FILE (JSON
 with the keys addr, data, public_url, anonymous_read, log_level, log_format,
 reap_interval, git_poll_interval, git_allow_loopback, gc_grace, pull_log_retention, debug_addr,
-metrics_addr, allow_sparse_manifests, inline_dedup), BALLAST_* environment variables, and flags.
+metrics_addr, allow_sparse_manifests, inline_dedup, upload_stall_timeout,
+upload_memory), BALLAST_* environment variables, and flags.
 
 The first admin token is BALLAST_ADMIN_TOKEN if set; otherwise one is
 generated on first start and printed once.`,
@@ -78,6 +79,8 @@ func bindServeFlags(f *pflag.FlagSet, cfg *config.Serve, configFile *string) {
 	f.DurationVar(&cfg.ReapInterval.Duration, "reap-interval", cfg.ReapInterval.Duration, "how often leftovers of failed uploads are reaped and unreferenced data garbage-collected (env "+config.Env["reap-interval"]+")")
 	f.DurationVar(&cfg.PullLogRetention.Duration, "pull-log-retention", cfg.PullLogRetention.Duration, "how long pulls stay in the pull log; 0 keeps them for ever (env "+config.Env["pull-log-retention"]+")")
 	f.BoolVar(&cfg.InlineDedup, "inline-dedup", false, "chunk and deduplicate every upload before answering it; by default uploads of 8 MiB or more are stored as they arrive and deduplicated in the background, which makes pushes faster but needs their size in free space until then (env "+config.Env["inline-dedup"]+")")
+	f.DurationVar(&cfg.UploadStallTimeout.Duration, "upload-stall-timeout", cfg.UploadStallTimeout.Duration, "cut off a request body that sends less than 64 KiB in this long, and discard its partial upload; 0 turns it off (env "+config.Env["upload-stall-timeout"]+")")
+	f.Var(&cfg.UploadMemory, "upload-memory", "memory all uploads may hold for their buffers at once; more uploads wait for room, and fail with 503 after a minute (env "+config.Env["upload-memory"]+")")
 	f.DurationVar(&cfg.GCGrace.Duration, "gc-grace", cfg.GCGrace.Duration, "how long deleted blobs, and chunks and packs nothing uses, are kept before garbage collection removes them (env "+config.Env["gc-grace"]+")")
 }
 
@@ -109,6 +112,8 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 		"metrics-addr":           func() { c.MetricsAddr = fromFlags.MetricsAddr },
 		"allow-sparse-manifests": func() { c.AllowSparseManifests = fromFlags.AllowSparseManifests },
 		"inline-dedup":           func() { c.InlineDedup = fromFlags.InlineDedup },
+		"upload-stall-timeout":   func() { c.UploadStallTimeout = fromFlags.UploadStallTimeout },
+		"upload-memory":          func() { c.UploadMemory = fromFlags.UploadMemory },
 	}
 	flags.Visit(func(f *pflag.Flag) {
 		if apply, ok := set[f.Name]; ok {
@@ -153,7 +158,7 @@ func serve(ctx context.Context, c config.Serve) error {
 	if err != nil {
 		return err
 	}
-	opts := store.Options{Logger: log}
+	opts := store.Options{Logger: log, UploadMemory: int64(c.UploadMemory)}
 	if c.InlineDedup {
 		opts.StageMin = -1
 	}
@@ -220,9 +225,10 @@ func serve(ctx context.Context, c config.Serve) error {
 		lfs: lfsserver.New(lfsserver.Config{
 			Store: st, Auth: authn, DB: database, PublicURL: c.PublicURL, Pulls: pulls, Logger: log,
 		}),
-		oci:     reg.Handler(),
-		log:     log,
-		metrics: m,
+		oci:          reg.Handler(),
+		log:          log,
+		metrics:      m,
+		stallTimeout: c.UploadStallTimeout.Duration,
 	})
 	return listenAndServe(ctx, c, handler, log)
 }

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dustin/go-humanize"
 )
 
 // Serve is the configuration of the server.
@@ -37,19 +40,26 @@ type Serve struct {
 	// InlineDedup chunks and deduplicates every upload before answering
 	// it, instead of staging large ones for the background compactor.
 	InlineDedup bool `json:"inline_dedup"`
+	// UploadStallTimeout cuts off a request body that delivers less than
+	// 64 KiB (httpx.MinBodyBytes) in this long; 0 turns that off.
+	UploadStallTimeout Duration `json:"upload_stall_timeout"`
+	// UploadMemory bounds the buffers all uploads hold at once.
+	UploadMemory Size `json:"upload_memory"`
 }
 
 // Defaults returns the embedded defaults: local disk and SQLite under ./.data.
 func Defaults() Serve {
 	return Serve{
-		Addr:             "127.0.0.1:8080",
-		Data:             ".data",
-		LogLevel:         "info",
-		LogFormat:        "text",
-		ReapInterval:     Duration{10 * time.Minute},
-		GitPollInterval:  Duration{time.Minute},
-		GCGrace:          Duration{time.Hour},
-		PullLogRetention: Duration{90 * 24 * time.Hour},
+		Addr:               "127.0.0.1:8080",
+		Data:               ".data",
+		LogLevel:           "info",
+		LogFormat:          "text",
+		ReapInterval:       Duration{10 * time.Minute},
+		GitPollInterval:    Duration{time.Minute},
+		GCGrace:            Duration{time.Hour},
+		PullLogRetention:   Duration{90 * 24 * time.Hour},
+		UploadStallTimeout: Duration{30 * time.Second},
+		UploadMemory:       Size(256 << 20),
 	}
 }
 
@@ -85,6 +95,8 @@ var Env = map[string]string{
 	"metrics-addr":           "BALLAST_METRICS_ADDR",
 	"allow-sparse-manifests": "BALLAST_ALLOW_SPARSE_MANIFESTS",
 	"inline-dedup":           "BALLAST_INLINE_DEDUP",
+	"upload-stall-timeout":   "BALLAST_UPLOAD_STALL_TIMEOUT",
+	"upload-memory":          "BALLAST_UPLOAD_MEMORY",
 }
 
 // LoadEnv overlays the BALLAST_* variables that are set onto c.
@@ -115,6 +127,7 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 	durations := map[string]*time.Duration{
 		"reap-interval": &c.ReapInterval.Duration, "git-poll-interval": &c.GitPollInterval.Duration,
 		"gc-grace": &c.GCGrace.Duration, "pull-log-retention": &c.PullLogRetention.Duration,
+		"upload-stall-timeout": &c.UploadStallTimeout.Duration,
 	}
 	for key, p := range durations {
 		if v := getenv(Env[key]); v != "" {
@@ -123,6 +136,11 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 				return fmt.Errorf("%s=%q: %v", Env[key], v, err)
 			}
 			*p = d
+		}
+	}
+	if v := getenv(Env["upload-memory"]); v != "" {
+		if err := c.UploadMemory.Set(v); err != nil {
+			return fmt.Errorf("%s=%q: %v", Env["upload-memory"], v, err)
 		}
 	}
 	return nil
@@ -152,8 +170,11 @@ func (c *Serve) Validate() error {
 	if c.ReapInterval.Duration <= 0 || c.GitPollInterval.Duration <= 0 {
 		return fmt.Errorf("reap and git poll intervals must be positive")
 	}
-	if c.GCGrace.Duration < 0 || c.PullLogRetention.Duration < 0 {
-		return fmt.Errorf("gc grace and pull log retention must not be negative")
+	if c.GCGrace.Duration < 0 || c.PullLogRetention.Duration < 0 || c.UploadStallTimeout.Duration < 0 {
+		return fmt.Errorf("gc grace, pull log retention and upload stall timeout must not be negative")
+	}
+	if c.UploadMemory < MinUploadMemory {
+		return fmt.Errorf("upload memory %s: want at least %s", c.UploadMemory, MinUploadMemory)
 	}
 	return nil
 }
@@ -179,3 +200,44 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 
 // MarshalJSON writes the duration as a string, as UnmarshalJSON reads it.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// MinUploadMemory is the least upload memory a server may be given: room
+// for a few uploads' buffers at once.
+const MinUploadMemory = Size(32 << 20)
+
+// Size is a number of bytes that a config file, a flag or an environment
+// variable writes with a unit ("256MiB", "1GiB", "512MB") or as a plain
+// number of bytes. It implements pflag.Value.
+type Size int64
+
+// Set parses s.
+func (z *Size) Set(s string) error {
+	n, err := humanize.ParseBytes(s)
+	if err != nil || n > math.MaxInt64 {
+		return fmt.Errorf("size %q: want a number of bytes, or one with a unit such as 256MiB or 1GiB", s)
+	}
+	*z = Size(n)
+	return nil
+}
+
+func (z Size) String() string { return humanize.IBytes(uint64(z)) }
+
+// Type names the flag's value for help texts.
+func (z *Size) Type() string { return "size" }
+
+// UnmarshalJSON accepts a size string or a number of bytes.
+func (z *Size) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		return z.Set(s)
+	}
+	var n int64
+	if err := json.Unmarshal(b, &n); err != nil || n < 0 {
+		return fmt.Errorf("size %s: want a string such as \"256MiB\" or a number of bytes", b)
+	}
+	*z = Size(n)
+	return nil
+}
+
+// MarshalJSON writes the size as UnmarshalJSON reads it.
+func (z Size) MarshalJSON() ([]byte, error) { return json.Marshal(z.String()) }

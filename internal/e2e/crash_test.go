@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,7 +108,16 @@ func TestCrashMidUpload(t *testing.T) {
 		t.Fatalf("upload interrupted by kill -9 got a response: status %d", r.status)
 	}
 
+	tmp := filepath.Join(s.dataDir, "objects", ".tmp")
+	if n := countPutTemps(t, tmp); n == 0 {
+		t.Fatal("no temp file of the killed upload: the test did not kill mid-write")
+	}
 	s.start()
+	// The killed process's temp files are removed when the new one starts,
+	// however young they are: their owner is gone.
+	if n := countPutTemps(t, tmp); n != 0 {
+		t.Fatalf("%d temp files of the killed process survived the restart", n)
+	}
 	s.assertMissing(t, tok, repo, oid, size)
 
 	s.upload(t, tok, repo, oid, size, content())
@@ -229,6 +239,19 @@ func tempNames(t *testing.T, dir string) map[string]bool {
 		names[e.Name()] = true
 	}
 	return names
+}
+
+// countPutTemps counts the backend's temp files in dir (not its owner
+// lock files).
+func countPutTemps(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	for name := range tempNames(t, dir) {
+		if strings.HasPrefix(name, "put-") {
+			n++
+		}
+	}
+	return n
 }
 
 func hasNew(now, before map[string]bool) bool {

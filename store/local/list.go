@@ -32,7 +32,19 @@ func (b *Backend) Delete(ctx context.Context, name string) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return notExist(name, err)
 	}
+	b.pruneDir(filepath.Dir(p))
 	return nil
+}
+
+// pruneDir removes dir if it is empty and not a top-level directory (such
+// as packs/ or uploads/), so that the directories of ended upload sessions
+// and emptied pack fans do not pile up. A Put racing it recreates the
+// directory (publish).
+func (b *Backend) pruneDir(dir string) {
+	if filepath.Dir(dir) == b.root || dir == b.root {
+		return
+	}
+	os.Remove(dir) // fails, harmlessly, unless empty
 }
 
 // List calls fn for every object whose name starts with prefix. It walks

@@ -44,7 +44,7 @@ func (b *Backend) Put(ctx context.Context, name string, r io.Reader) error {
 // writeTemp copies r into a new, randomly named temp file and syncs it. It
 // returns the temp file's path, also on error, for the caller to remove.
 func (b *Backend) writeTemp(ctx context.Context, r io.Reader) (string, error) {
-	f, err := os.CreateTemp(b.tmp, "put-*")
+	f, err := os.CreateTemp(b.tmp, b.owner.tempPattern())
 	if err != nil {
 		return "", err
 	}
@@ -61,14 +61,25 @@ func (b *Backend) writeTemp(ctx context.Context, r io.Reader) (string, error) {
 	return f.Name(), err
 }
 
-// publish moves the synced temp file to its final path durably.
+// publish moves the synced temp file to its final path durably. A Delete
+// may remove the emptied directory between mkdirs and the rename
+// (pruneDir); the rename then finds no directory and is tried again.
 func (b *Backend) publish(tmp, p string) error {
 	dir := filepath.Dir(p)
-	if err := b.mkdirs(dir); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		return err
+	for try := 0; ; try++ {
+		if err := b.mkdirs(dir); err != nil {
+			return err
+		}
+		err := os.Rename(tmp, p)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) || try == 2 {
+			return err
+		}
+		if _, serr := os.Stat(tmp); serr != nil {
+			return err // the temp file itself is gone
+		}
 	}
 	return syncDir(dir)
 }

@@ -185,7 +185,11 @@ func TestRegistryTokenExpiredOrTampered(t *testing.T) {
 		t.Fatal(err)
 	}
 	grant := auth.Scope{Pattern: "ml/x", Level: auth.Read}
-	expired, _, err := auth.NewRegistryTokens(key, time.Nanosecond).Issue("alice", "", []auth.Scope{grant})
+	_, parent, err := e.tokens.Create(context.Background(), "alice", []auth.Scope{grant}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, _, err := auth.NewRegistryTokens(key, time.Nanosecond).Issue("alice", parent.ID, []auth.Scope{grant})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,4 +220,24 @@ func TestTokenEndpointUnconfigured(t *testing.T) {
 	if got := r.Header.Get("WWW-Authenticate"); r.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(got, "Basic ") {
 		t.Fatalf("status %d, WWW-Authenticate %q; want a Basic challenge", r.StatusCode, got)
 	}
+}
+
+// Revoking an API token stops the registry tokens minted from it on their
+// next request, not when they expire.
+func TestRegistryTokenStopsWhenItsTokenIsRevoked(t *testing.T) {
+	e := newEnv(t)
+	d := e.putBlob("ml/x", []byte("model"))
+	secret := e.token("alice", "ml/*:read")
+	tok := e.getToken([]string{"repository:ml/x:pull"}, withBasic(secret)).Token
+	e.do("GET", "/v2/ml/x/blobs/"+d.String(), withBearer(tok)).want(t, http.StatusOK)
+
+	id, err := e.tokens.Lookup(context.Background(), secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.tokens.Revoke(context.Background(), id.TokenID); err != nil {
+		t.Fatal(err)
+	}
+	e.do("GET", "/v2/ml/x/blobs/"+d.String(), withBearer(tok)).wantError(t, http.StatusUnauthorized, CodeUnauthorized)
+	e.do("GET", TokenPath+"?scope=repository:ml/x:pull", withBasic(secret)).wantError(t, http.StatusUnauthorized, CodeUnauthorized)
 }

@@ -145,10 +145,15 @@ func (e *testEnv) token(user string, scopes ...string) string {
 	return secret
 }
 
-// registryToken issues a registry token directly, bypassing /auth/token.
+// registryToken issues a registry token directly, bypassing /auth/token,
+// on the strength of a new API token of user's.
 func (e *testEnv) registryToken(user string, grants ...auth.Scope) string {
 	e.t.Helper()
-	tok, _, err := e.registry.Issue(user, "", grants)
+	_, parent, err := e.tokens.Create(context.Background(), user, []auth.Scope{{Pattern: "*", Level: auth.Admin}}, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tok, _, err := e.registry.Issue(user, parent.ID, grants)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -44,7 +45,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Identity, error) {
 		return nil, err
 	}
 	if secret != "" && a.registry != nil && IsRegistryToken(secret) {
-		return a.verifyRegistryToken(secret)
+		return a.verifyRegistryToken(r.Context(), secret)
 	}
 	if secret != "" {
 		return a.tokens.Lookup(r.Context(), secret)
@@ -55,13 +56,24 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Identity, error) {
 	return &Identity{User: AnonymousUser, Anonymous: true, Scopes: []Scope{{Pattern: "*", Level: Read}}}, nil
 }
 
-func (a *Authenticator) verifyRegistryToken(secret string) (*Identity, error) {
+// verifyRegistryToken checks a registry token's signature and expiry, and
+// that the API token it was issued for is still active: a revocation stops
+// the registry tokens minted from it on their next request.
+func (a *Authenticator) verifyRegistryToken(ctx context.Context, secret string) (*Identity, error) {
 	id, err := a.registry.Verify(secret)
 	if err != nil {
 		return nil, err
 	}
 	if id.Anonymous && !a.anonymousRead {
 		return nil, fmt.Errorf("%w: anonymous access is off", ErrInvalidToken)
+	}
+	if !id.Anonymous {
+		if id.TokenID == "" {
+			return nil, fmt.Errorf("%w: registry token names no API token", ErrInvalidToken)
+		}
+		if err := a.tokens.CheckActive(ctx, id.TokenID); err != nil {
+			return nil, err
+		}
 	}
 	return id, nil
 }

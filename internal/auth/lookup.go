@@ -36,6 +36,25 @@ func (t *Tokens) Lookup(ctx context.Context, secret string) (*Identity, error) {
 	return &Identity{User: tok.User, TokenID: tok.ID, Scopes: tok.Scopes}, nil
 }
 
+// CheckActive returns ErrInvalidToken unless the token with this id exists
+// and is neither revoked nor expired. A registry token is checked against
+// the API token it was issued for on every request, so revoking that token
+// stops its registry tokens at once, not when they expire.
+func (t *Tokens) CheckActive(ctx context.Context, id string) error {
+	row := t.db.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE id = ?`, id)
+	tok, err := scanToken(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w: the token it was issued for is gone", ErrInvalidToken)
+	}
+	if err != nil {
+		return fmt.Errorf("look up token: %w", err)
+	}
+	if !tok.Active(t.now()) {
+		return fmt.Errorf("%w: the token it was issued for is revoked or expired", ErrInvalidToken)
+	}
+	return nil
+}
+
 // touch records that tok was used at now, unless it was recorded less
 // than touchInterval ago (by this or a concurrent request).
 func (t *Tokens) touch(ctx context.Context, tok Token, now time.Time) error {

@@ -26,8 +26,10 @@ const maxRegistryToken = 16 << 10
 
 // RegistryTokens issues and verifies the short-lived bearer tokens of the
 // registry token flow. A token is self-contained: the user, the scopes it
-// grants and its expiry, signed with HMAC-SHA256. Nothing is stored, so
-// tokens cannot be revoked; they expire.
+// grants and its expiry, signed with HMAC-SHA256. Nothing is stored: a
+// registry token cannot be revoked by itself, but it names the API token it
+// was issued for, and the Authenticator refuses it once that token is
+// revoked or expired.
 type RegistryTokens struct {
 	key []byte
 	ttl time.Duration

@@ -139,7 +139,21 @@ func TestNewRegistryTokensDefaultTTL(t *testing.T) {
 func TestAuthenticateRegistryToken(t *testing.T) {
 	tokens, _ := newTestTokens(t)
 	rt, _ := newTestRegistryTokens(t)
-	tok, _, _ := rt.Issue("alice", "", []Scope{{Pattern: "ml/x", Level: Write}})
+	_, parent, err := tokens.Create(context.Background(), "alice", []Scope{{Pattern: "ml/*", Level: Write}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, _ := rt.Issue("alice", parent.ID, []Scope{{Pattern: "ml/x", Level: Write}})
+	_, revoked, err := tokens.Create(context.Background(), "alice", []Scope{{Pattern: "ml/*", Level: Write}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromRevoked, _, _ := rt.Issue("alice", revoked.ID, []Scope{{Pattern: "ml/x", Level: Write}})
+	if err := tokens.Revoke(context.Background(), revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+	orphan, _, _ := rt.Issue("alice", "", []Scope{{Pattern: "ml/x", Level: Write}})
+	unknown, _, _ := rt.Issue("alice", "nosuchtoken", []Scope{{Pattern: "ml/x", Level: Write}})
 	anon, _, _ := rt.IssueAnonymous([]Scope{{Pattern: "*", Level: Read}})
 
 	plain := NewAuthenticator(tokens, false)
@@ -157,6 +171,9 @@ func TestAuthenticateRegistryToken(t *testing.T) {
 		{"anonymous token, anonymous read off", withRT, "Bearer " + anon, ErrInvalidToken},
 		{"anonymous token, anonymous read on", anonOn, "Bearer " + anon, nil},
 		{"tampered", withRT, "Bearer " + tok + "x", ErrInvalidToken},
+		{"issued for a revoked token", withRT, "Bearer " + fromRevoked, ErrInvalidToken},
+		{"issued for no token", withRT, "Bearer " + orphan, ErrInvalidToken},
+		{"issued for an unknown token", withRT, "Bearer " + unknown, ErrInvalidToken},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest("GET", "/", nil)

@@ -116,7 +116,7 @@ func (p pointer) check() (digest.Digest, error) {
 
 // batch serves POST objects/batch.
 func (s *server) batch(w http.ResponseWriter, r *http.Request, req *request) error {
-	if err := checkAccept(r); err != nil {
+	if err := checkJSONHeaders(r); err != nil {
 		return err
 	}
 	id, err := s.authenticate(r)
@@ -154,25 +154,33 @@ func (s *server) requireRepo(ctx context.Context, repo string) error {
 	return err
 }
 
-// resolve answers every object of the batch and, for an upload, checks that
-// the store has room for the objects it asks for.
+// resolve answers every object of the batch. For an upload it also checks,
+// object by object in order, that the store has room for the objects it
+// asks for so far: one that does not fit gets a per-object 507, and the
+// others proceed.
 func (s *server) resolve(ctx context.Context, repo string, br *batchRequest, acts actions) ([]objectResponse, error) {
 	out := make([]objectResponse, len(br.Objects))
-	need := map[string]int64{} // bytes to upload, by oid
+	asked := map[string]bool{} // oids given an upload action
+	var need int64             // their bytes
 	for i, p := range br.Objects {
 		res, err := s.resolveObject(ctx, repo, br, p, acts)
 		if err != nil {
 			return nil, err
 		}
-		if res.Actions[opUpload] != nil {
-			need[p.Oid] = p.Size
+		if res.Actions[opUpload] != nil && !asked[p.Oid] {
+			total := addSat(need, p.Size)
+			switch err := s.store.CheckSpace(ctx, total); {
+			case store.IsNoSpace(err):
+				res.Actions, res.Authenticated = nil, false
+				res.Error = &objectError{http.StatusInsufficientStorage,
+					fmt.Sprintf("no room for object %s of %d bytes: %v", p.Oid, p.Size, err)}
+			case err != nil:
+				return nil, err
+			default:
+				asked[p.Oid], need = true, total
+			}
 		}
 		out[i] = res
-	}
-	if len(need) > 0 {
-		if err := s.store.CheckSpace(ctx, sum(need)); err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
 }
@@ -218,14 +226,10 @@ func (s *server) resolveObject(ctx context.Context, repo string, br *batchReques
 	return res, nil
 }
 
-// sum adds the sizes, saturating instead of overflowing.
-func sum(sizes map[string]int64) int64 {
-	var n int64
-	for _, sz := range sizes {
-		if sz > math.MaxInt64-n {
-			return math.MaxInt64
-		}
-		n += sz
+// addSat adds two sizes, saturating instead of overflowing.
+func addSat(a, b int64) int64 {
+	if b > math.MaxInt64-a {
+		return math.MaxInt64
 	}
-	return n
+	return a + b
 }

@@ -264,8 +264,19 @@ func TestBatchInsufficientStorage(t *testing.T) {
 	if resp := e.doJSON(http.MethodPost, e.lfsURL(testRepo)+"/objects/batch", tokWriter, fits); resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d for an upload that fits", resp.StatusCode)
 	}
-	tooBig := batchBody("upload", pointer{oidOf([]byte("a")), 6}, pointer{oidOf([]byte("b")), 5})
-	wantError(t, e.doJSON(http.MethodPost, e.lfsURL(testRepo)+"/objects/batch", tokWriter, tooBig), http.StatusInsufficientStorage)
+	// An object that does not fit gets its own 507; the others proceed.
+	tooBig := batchBody("upload", pointer{oidOf([]byte("a")), 6}, pointer{oidOf([]byte("b")), 5},
+		pointer{oidOf([]byte("c")), 9223372036854775807}, pointer{oidOf([]byte("d")), 4})
+	objs := e.batch(testRepo, tokWriter, tooBig).Objects
+	for i, want := range []int{0, http.StatusInsufficientStorage, http.StatusInsufficientStorage, 0} {
+		o := objs[i]
+		switch {
+		case want == 0 && (o.Error != nil || o.Actions["upload"] == nil):
+			t.Errorf("object %d: %+v, want an upload action", i, o)
+		case want != 0 && (o.Error == nil || o.Error.Code != want || o.Actions != nil):
+			t.Errorf("object %d: %+v, want a per-object %d", i, o, want)
+		}
+	}
 }
 
 func TestBatchWithoutDotGit(t *testing.T) {
@@ -332,4 +343,33 @@ func FuzzBatchRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A batch body of another media type is refused with 415; the Git LFS type,
+// plain JSON and a missing Content-Type are read.
+func TestBatchContentType(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := `{"operation":"upload","objects":[{"oid":"` + oidOf([]byte("x")) + `","size":1}]}`
+	url := e.lfsURL(testRepo) + "/objects/batch"
+	for ct, want := range map[string]int{
+		"application/vnd.git-lfs+json; charset=utf-8": http.StatusOK,
+		"application/json":                            http.StatusOK,
+		"":                                            http.StatusOK,
+		"application/x-www-form-urlencoded":           http.StatusUnsupportedMediaType,
+		"text/plain":                                  http.StatusUnsupportedMediaType,
+		"not a media type":                            http.StatusUnsupportedMediaType,
+	} {
+		var headers []string
+		if ct != "" {
+			headers = []string{"Content-Type", ct}
+		}
+		resp := e.do(http.MethodPost, url, tokWriter, strings.NewReader(body), headers...)
+		if want == http.StatusOK {
+			var br batchResponse
+			decodeAs(t, resp, want, &br)
+			continue
+		}
+		wantError(t, resp, want)
+	}
 }

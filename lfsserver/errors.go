@@ -26,6 +26,7 @@ var (
 	errRange            = errors.New("range not satisfiable")
 	errValidation       = errors.New("invalid request")
 	errTimeout          = errors.New("request timeout")
+	errUnsupportedMedia = errors.New("unsupported media type")
 )
 
 // statusTable maps every error the API knows to its status; the first entry
@@ -50,6 +51,7 @@ var statusTable = []struct {
 	{store.ErrInvalidRange, http.StatusRequestedRangeNotSatisfiable},
 	{errValidation, http.StatusUnprocessableEntity},
 	{errTimeout, http.StatusRequestTimeout},
+	{errUnsupportedMedia, http.StatusUnsupportedMediaType},
 	{name.ErrInvalidRepo, http.StatusUnprocessableEntity},
 	{store.ErrInvalidDigest, http.StatusUnprocessableEntity},
 	{store.ErrDigestMismatch, http.StatusUnprocessableEntity},

@@ -52,11 +52,15 @@ func decodeJSON(rd io.Reader, v any) error {
 	return fmt.Errorf("%w: malformed JSON body: %v", errBadRequest, err)
 }
 
-// checkAccept refuses a request whose Accept header excludes the Git LFS
-// media type. A missing Accept header accepts anything.
+// checkJSONHeaders refuses a request whose Accept header excludes the Git
+// LFS media type (a missing Accept header accepts anything), or whose body
+// has another media type (checkContentType).
 // Reference: git-lfs docs/api/batch.md ("406 - The Accept header needs to
 // be application/vnd.git-lfs+json").
-func checkAccept(r *http.Request) error {
+func checkJSONHeaders(r *http.Request) error {
+	if err := checkContentType(r); err != nil {
+		return err
+	}
 	accept := strings.Join(r.Header.Values("Accept"), ",")
 	if strings.TrimSpace(accept) == "" {
 		return nil
@@ -72,4 +76,22 @@ func checkAccept(r *http.Request) error {
 		}
 	}
 	return fmt.Errorf("%w: Accept must allow %s", errNotAcceptable, mediaType)
+}
+
+// checkContentType refuses a request body of a media type other than the
+// Git LFS one (or plain application/json, which curl users send) with 415.
+// A body without a Content-Type is read as JSON: some scripts omit it, and
+// the body is parsed strictly anyway.
+// Reference: git-lfs docs/api/batch.md ("Content-Type:
+// application/vnd.git-lfs+json"); RFC 9110 §15.5.16 (415).
+func checkContentType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == mediaType || mt == "application/json") {
+		return nil
+	}
+	return fmt.Errorf("%w: Content-Type %q; send %s", errUnsupportedMedia, clip(ct), mediaType)
 }

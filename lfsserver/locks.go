@@ -215,9 +215,10 @@ func mayUnlock(id *auth.Identity, repo string, l lockRecord, force bool) error {
 	return nil
 }
 
-// lockCaller checks the Accept header and that the caller holds level l.
+// lockCaller checks the Accept and Content-Type headers and that the caller
+// holds level l.
 func (s *server) lockCaller(r *http.Request, req *request, l auth.Level) (*auth.Identity, error) {
-	if err := checkAccept(r); err != nil {
+	if err := checkJSONHeaders(r); err != nil {
 		return nil, err
 	}
 	return s.authorize(r, req.repo, l)

@@ -13,7 +13,7 @@ import (
 // Reference: git-lfs docs/api/basic-transfers.md ("Verification": "A 200
 // response means that the object exists on the server").
 func (s *server) verify(w http.ResponseWriter, r *http.Request, req *request) error {
-	if err := checkAccept(r); err != nil {
+	if err := checkJSONHeaders(r); err != nil {
 		return err
 	}
 	if _, err := s.authorize(r, req.repo, auth.Write); err != nil {

@@ -41,7 +41,8 @@ func newServeCmd() *cobra.Command {
 
 Settings come from, in increasing precedence: defaults, --config FILE (JSON
 with the keys addr, data, public_url, anonymous_read, log_level, log_format,
-reap_interval, git_poll_interval, git_allow_loopback, gc_grace, pull_log_retention, debug_addr,
+reap_interval, git_poll_interval, git_allow_loopback, git_allow_addrs, gc_grace,
+pull_log_retention, debug_addr,
 metrics_addr, allow_sparse_manifests, inline_dedup, upload_stall_timeout,
 upload_memory), BALLAST_* environment variables, and flags.
 
@@ -74,7 +75,8 @@ func bindServeFlags(f *pflag.FlagSet, cfg *config.Serve, configFile *string) {
 	f.BoolVar(&cfg.AllowSparseManifests, "allow-sparse-manifests", false, "accept OCI manifests whose referenced blobs are not all present, for partial multi-platform mirrors (env "+config.Env["allow-sparse-manifests"]+")")
 	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics (/metrics) on this address, e.g. 127.0.0.1:9090 (env "+config.Env["metrics-addr"]+")")
 	f.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go profiling handlers (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (env "+config.Env["debug-addr"]+")")
-	f.BoolVar(&cfg.GitAllowLoopback, "git-allow-loopback", false, "let http(s) Git sources be fetched from this machine's loopback addresses; link-local and metadata addresses stay refused (env "+config.Env["git-allow-loopback"]+")")
+	f.BoolVar(&cfg.GitAllowLoopback, "git-allow-loopback", false, "let http(s) Git sources be fetched from this machine (its loopback addresses and its own interfaces' addresses); link-local and metadata addresses stay refused (env "+config.Env["git-allow-loopback"]+")")
+	f.StringSliceVar(&cfg.GitAllowAddrs, "git-allow-addr", nil, "an address or CIDR network that http(s) Git sources may be fetched from although it is this machine's or otherwise refused, e.g. a Git server on this host; repeat or separate with commas (env "+config.Env["git-allow-addr"]+")")
 	f.DurationVar(&cfg.GitPollInterval.Duration, "git-poll-interval", cfg.GitPollInterval.Duration, "how often connected Git repositories are fetched and indexed (env "+config.Env["git-poll-interval"]+")")
 	f.DurationVar(&cfg.ReapInterval.Duration, "reap-interval", cfg.ReapInterval.Duration, "how often leftovers of failed uploads are reaped and unreferenced data garbage-collected (env "+config.Env["reap-interval"]+")")
 	f.DurationVar(&cfg.PullLogRetention.Duration, "pull-log-retention", cfg.PullLogRetention.Duration, "how long pulls stay in the pull log; 0 keeps them for ever (env "+config.Env["pull-log-retention"]+")")
@@ -108,6 +110,7 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 		"gc-grace":               func() { c.GCGrace = fromFlags.GCGrace },
 		"pull-log-retention":     func() { c.PullLogRetention = fromFlags.PullLogRetention },
 		"git-allow-loopback":     func() { c.GitAllowLoopback = fromFlags.GitAllowLoopback },
+		"git-allow-addr":         func() { c.GitAllowAddrs = fromFlags.GitAllowAddrs },
 		"debug-addr":             func() { c.DebugAddr = fromFlags.DebugAddr },
 		"metrics-addr":           func() { c.MetricsAddr = fromFlags.MetricsAddr },
 		"allow-sparse-manifests": func() { c.AllowSparseManifests = fromFlags.AllowSparseManifests },
@@ -214,7 +217,11 @@ func serve(ctx context.Context, c config.Serve) error {
 			return git.publishCommitTag(ctx, repo, tag)
 		},
 	})
-	gitindex.GuardHTTP(c.GitAllowLoopback)
+	allow, err := c.GitAllowPrefixes()
+	if err != nil {
+		return err
+	}
+	gitindex.GuardHTTP(gitindex.GuardOptions{AllowLoopback: c.GitAllowLoopback, Allow: allow})
 	git, err = startGitOps(ctx, &loops, c.Data, c.GitPollInterval.Duration, database, st, reg, pulls, authn, log)
 	if err != nil {
 		return err

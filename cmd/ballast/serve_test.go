@@ -23,7 +23,7 @@ func TestServeFlagsAllApplied(t *testing.T) {
 		"anonymous-read": "true", "log-level": "debug", "log-format": "json",
 		"allow-sparse-manifests": "true", "debug-addr": "127.0.0.1:6060", "metrics-addr": "127.0.0.1:9090",
 		"git-poll-interval": "2m", "reap-interval": "3m", "gc-grace": "4h", "pull-log-retention": "24h", "git-allow-loopback": "true",
-		"inline-dedup": "true", "upload-stall-timeout": "5s", "upload-memory": "1GiB",
+		"inline-dedup": "true", "upload-stall-timeout": "5s", "upload-memory": "1GiB", "git-allow-addr": "10.0.0.5,192.168.0.0/16",
 	}
 	f := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	cfg, file := config.Defaults(), ""

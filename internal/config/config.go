@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -28,6 +29,9 @@ type Serve struct {
 	// GitAllowLoopback lets Git sources be fetched from this machine's
 	// loopback addresses (gitindex.GuardHTTP).
 	GitAllowLoopback bool `json:"git_allow_loopback"`
+	// GitAllowAddrs lists addresses and CIDR networks Git sources may be
+	// fetched from whatever else they are (gitindex.GuardOptions.Allow).
+	GitAllowAddrs []string `json:"git_allow_addrs"`
 	// PullLogRetention is how long pulls stay in the pull log; 0 keeps
 	// them for ever.
 	PullLogRetention Duration `json:"pull_log_retention"`
@@ -91,6 +95,7 @@ var Env = map[string]string{
 	"gc-grace":               "BALLAST_GC_GRACE",
 	"pull-log-retention":     "BALLAST_PULL_LOG_RETENTION",
 	"git-allow-loopback":     "BALLAST_GIT_ALLOW_LOOPBACK",
+	"git-allow-addr":         "BALLAST_GIT_ALLOW_ADDRS",
 	"debug-addr":             "BALLAST_DEBUG_ADDR",
 	"metrics-addr":           "BALLAST_METRICS_ADDR",
 	"allow-sparse-manifests": "BALLAST_ALLOW_SPARSE_MANIFESTS",
@@ -138,6 +143,9 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 			*p = d
 		}
 	}
+	if v := getenv(Env["git-allow-addr"]); v != "" {
+		c.GitAllowAddrs = strings.Split(v, ",")
+	}
 	if v := getenv(Env["upload-memory"]); v != "" {
 		if err := c.UploadMemory.Set(v); err != nil {
 			return fmt.Errorf("%s=%q: %v", Env["upload-memory"], v, err)
@@ -173,10 +181,35 @@ func (c *Serve) Validate() error {
 	if c.GCGrace.Duration < 0 || c.PullLogRetention.Duration < 0 || c.UploadStallTimeout.Duration < 0 {
 		return fmt.Errorf("gc grace, pull log retention and upload stall timeout must not be negative")
 	}
+	if _, err := c.GitAllowPrefixes(); err != nil {
+		return err
+	}
 	if c.UploadMemory < MinUploadMemory {
 		return fmt.Errorf("upload memory %s: want at least %s", c.UploadMemory, MinUploadMemory)
 	}
 	return nil
+}
+
+// GitAllowPrefixes parses GitAllowAddrs: each an address (a network of one)
+// or a CIDR network.
+func (c *Serve) GitAllowPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.GitAllowAddrs {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		pr, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("git allowed address %q: want an IP address or a CIDR network such as 10.0.0.0/8", s)
+		}
+		out = append(out, pr.Masked())
+	}
+	return out, nil
 }
 
 // Duration is a time.Duration that a config file writes as a string in

@@ -22,7 +22,24 @@ var ErrForbiddenAddress = errors.New("address not allowed for Git sources")
 // GuardHTTP; nil until then (no restriction, as in tests).
 var guard atomic.Pointer[addrPolicy]
 
-type addrPolicy struct{ allowLoopback bool }
+// addrPolicy decides which addresses Git fetches may connect to.
+type addrPolicy struct {
+	allowLoopback bool
+	allow         []netip.Prefix             // allowed whatever else they are
+	own           func() ([]net.Addr, error) // this machine's interface addresses; nil: net.InterfaceAddrs
+}
+
+// GuardOptions configure GuardHTTP.
+type GuardOptions struct {
+	// AllowLoopback lets Git sources be fetched from this machine: its
+	// loopback addresses and the addresses of its own interfaces.
+	AllowLoopback bool
+	// Allow lists addresses and networks that may be fetched from whatever
+	// else they are (a Git server on this machine, say, without opening
+	// all of it); unspecified, multicast and broadcast addresses stay
+	// refused.
+	Allow []netip.Prefix
+}
 
 // Cloud metadata services that are not in a link-local range.
 var metadataAddrs = []netip.Addr{
@@ -35,16 +52,22 @@ func (p *addrPolicy) check(ip netip.Addr) error {
 	ip = ip.Unmap()
 	var kind string
 	switch {
-	case ip.IsLoopback() && !p.allowLoopback:
-		return fmt.Errorf("%w: %s is a loopback address (start the server with --git-allow-loopback to fetch from this machine)", ErrForbiddenAddress, ip)
-	case ip.IsLinkLocalUnicast():
-		kind = "link-local address (where cloud metadata services live)"
 	case ip.IsUnspecified():
 		kind = "unspecified address"
 	case ip.IsMulticast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast():
 		kind = "multicast address"
 	case ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
 		kind = "broadcast address"
+	case p.allowed(ip):
+		return nil
+	case ip.IsLoopback() && !p.allowLoopback:
+		return fmt.Errorf("%w: %s is a loopback address (start the server with --git-allow-loopback to fetch from this machine, or allow the address with --git-allow-addr)", ErrForbiddenAddress, ip)
+	case !p.allowLoopback && p.isOwn(ip):
+		// Services of this machine that listen on all interfaces are
+		// reachable at its own addresses as well as at loopback.
+		return fmt.Errorf("%w: %s is an address of this machine (start the server with --git-allow-loopback to fetch from this machine, or allow the address with --git-allow-addr)", ErrForbiddenAddress, ip)
+	case ip.IsLinkLocalUnicast():
+		kind = "link-local address (where cloud metadata services live)"
 	default:
 		for _, m := range metadataAddrs {
 			if ip == m {
@@ -58,10 +81,50 @@ func (p *addrPolicy) check(ip netip.Addr) error {
 	return nil
 }
 
+// allowed reports whether ip is in the allow-list.
+func (p *addrPolicy) allowed(ip netip.Addr) bool {
+	for _, pr := range p.allow {
+		if pr.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// isOwn reports whether ip is an address of one of this machine's
+// interfaces. They are read at every check, so an address added after
+// start-up counts too; if they cannot be read, every address counts as
+// this machine's own, refusing rather than guessing.
+func (p *addrPolicy) isOwn(ip netip.Addr) bool {
+	own := p.own
+	if own == nil {
+		own = net.InterfaceAddrs
+	}
+	addrs, err := own()
+	if err != nil {
+		return true
+	}
+	for _, a := range addrs {
+		var a2 netip.Addr
+		switch v := a.(type) {
+		case *net.IPNet:
+			a2, _ = netip.AddrFromSlice(v.IP)
+		case *net.IPAddr:
+			a2, _ = netip.AddrFromSlice(v.IP)
+		}
+		if a2.Unmap() == ip {
+			return true
+		}
+	}
+	return false
+}
+
 // GuardHTTP makes the http(s) Git fetches of this process refuse to
 // connect to addresses that a Git source named by a user with write access
-// has no business reaching: loopback (unless allowLoopback), link-local
-// (cloud metadata services), unspecified, multicast and broadcast ones.
+// has no business reaching: this machine's (loopback, and the addresses of
+// its own interfaces, unless AllowLoopback), link-local (cloud metadata
+// services), unspecified, multicast and broadcast ones. Addresses in
+// Allow are allowed whatever else they are, but for the last three.
 // Private networks stay allowed, since a self-hosted Git server usually
 // lives on one. The address is checked on every connection, after DNS
 // resolution and after each redirect, so a name resolving to such an
@@ -69,11 +132,11 @@ func (p *addrPolicy) check(ip netip.Addr) error {
 // once.
 //
 // A proxy named by HTTP_PROXY or HTTPS_PROXY is an address like any other:
-// a proxy on this machine needs allowLoopback.
+// a proxy on this machine needs AllowLoopback or an Allow entry.
 //
 // It replaces go-git's http and https transports, which are process-wide.
-func GuardHTTP(allowLoopback bool) {
-	p := &addrPolicy{allowLoopback: allowLoopback}
+func GuardHTTP(o GuardOptions) {
+	p := &addrPolicy{allowLoopback: o.AllowLoopback, allow: o.Allow}
 	guard.Store(p)
 	c := githttp.NewClient(p.client())
 	client.InstallProtocol("http", c)

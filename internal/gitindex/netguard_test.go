@@ -2,6 +2,7 @@ package gitindex
 
 import (
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -9,8 +10,51 @@ import (
 	"testing"
 )
 
+// The machine's own non-loopback addresses are refused like loopback
+// (services listening on all interfaces answer there too), unless this
+// machine is allowed; the allow-list lets chosen addresses through, but
+// never unspecified, multicast or broadcast ones.
+func TestAddrPolicyOwnAddressesAndAllowList(t *testing.T) {
+	own := func() ([]net.Addr, error) {
+		return []net.Addr{
+			&net.IPNet{IP: net.ParseIP("127.0.0.1"), Mask: net.CIDRMask(8, 32)},
+			&net.IPNet{IP: net.ParseIP("10.0.5.7"), Mask: net.CIDRMask(24, 32)},
+			&net.IPNet{IP: net.ParseIP("2001:db8::7"), Mask: net.CIDRMask(64, 128)},
+		}, nil
+	}
+	strict := &addrPolicy{own: own}
+	lenient := &addrPolicy{own: own, allowLoopback: true}
+	listed := &addrPolicy{own: own, allow: []netip.Prefix{netip.MustParsePrefix("10.0.5.7/32"), netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("0.0.0.0/0")}}
+	for _, c := range []struct {
+		p     *addrPolicy
+		addr  string
+		allow bool
+	}{
+		{strict, "10.0.5.7", false},
+		{strict, "2001:db8::7", false},
+		{strict, "::ffff:10.0.5.7", false},
+		{strict, "10.0.5.8", true}, // another host on the same network
+		{lenient, "10.0.5.7", true},
+		{listed, "10.0.5.7", true},
+		{listed, "127.0.0.1", true},
+		{listed, "2001:db8::7", false},
+		{listed, "0.0.0.0", false},
+		{listed, "255.255.255.255", false},
+		{listed, "224.0.0.1", false},
+	} {
+		if err := c.p.check(netip.MustParseAddr(c.addr)); (err == nil) != c.allow {
+			t.Errorf("%+v: %s allowed %v, want %v (%v)", c.p, c.addr, err == nil, c.allow, err)
+		}
+	}
+	unreadable := &addrPolicy{own: func() ([]net.Addr, error) { return nil, errors.New("no netlink") }}
+	if err := unreadable.check(netip.MustParseAddr("10.9.9.9")); err == nil {
+		t.Error("an address was allowed although the machine's own addresses could not be read")
+	}
+}
+
 func TestAddrPolicy(t *testing.T) {
-	strict, lenient := &addrPolicy{}, &addrPolicy{allowLoopback: true}
+	none := func() ([]net.Addr, error) { return nil, nil }
+	strict, lenient := &addrPolicy{own: none}, &addrPolicy{allowLoopback: true, own: none}
 	for _, c := range []struct {
 		addr            string
 		strict, lenient bool // allowed?

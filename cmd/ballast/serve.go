@@ -190,6 +190,7 @@ func serve(ctx context.Context, c config.Serve) error {
 		go serveDebug(c.DebugAddr, log)
 	}
 	m := metrics.New(st.Stats)
+	m.AddDamage(st.Damage)
 	if c.MetricsAddr != "" {
 		go serveMetrics(c.MetricsAddr, m, log)
 	}

@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"context"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -55,6 +57,8 @@ func New(stats func() store.Stats) *Metrics {
 		{"ballast_store_pack_bytes_written_total", "Bytes of packs written for them, after dedup and compression.", func(s store.Stats) int64 { return s.PackBytes }},
 		{"ballast_store_bytes_read_total", "Bytes read out of the store, verified.", func(s store.Stats) int64 { return s.BytesRead }},
 		{"ballast_store_corrupt_chunks_total", "Chunks that failed verification on a read.", func(s store.Stats) int64 { return s.CorruptChunks }},
+		{"ballast_store_quarantined_total", "Chunks and staged objects quarantined after failing verification twice, or found missing; the log names the blobs and repositories affected.", func(s store.Stats) int64 { return s.Quarantined }},
+		{"ballast_store_healed_total", "Quarantined chunks and staged objects replaced by a fresh copy from an upload.", func(s store.Stats) int64 { return s.Healed }},
 		{"ballast_gc_blobs_deleted_total", "Blobs deleted by garbage collection.", func(s store.Stats) int64 { return s.GCBlobs }},
 		{"ballast_gc_packs_deleted_total", "Packs deleted by garbage collection.", func(s store.Stats) int64 { return s.GCPacks }},
 		{"ballast_gc_bytes_freed_total", "Bytes of the packs garbage collection deleted.", func(s store.Stats) int64 { return s.GCBytesFreed }},
@@ -66,7 +70,36 @@ func New(stats func() store.Stats) *Metrics {
 		Name: "ballast_store_staged_bytes",
 		Help: "Bytes of staged uploads not compacted yet, those still being received included: the compactor's backlog.",
 	}, func() float64 { return float64(stats().StagedBytes) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "ballast_store_upload_memory_bytes",
+		Help: "Bytes of upload buffers in use, bounded by --upload-memory; uploads wait while it is full.",
+	}, func() float64 { return float64(stats().UploadMemory) }))
 	return m
+}
+
+// AddDamage exports what damage reports at each scrape: the quarantined
+// chunks and staged objects, and the blobs they damage (store.Damage).
+func (m *Metrics) AddDamage(damage func(context.Context) (store.Damage, error)) {
+	read := func(get func(store.Damage) int64) func() float64 {
+		return func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			dm, err := damage(ctx)
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(get(dm))
+		}
+	}
+	for _, g := range []struct {
+		name, help string
+		get        func(store.Damage) int64
+	}{
+		{"ballast_store_quarantined_chunks", "Chunks quarantined now: stored bytes that failed verification, waiting for an upload to replace them.", func(d store.Damage) int64 { return d.Chunks }},
+		{"ballast_store_damaged_blobs", "Blobs that cannot be read now because a chunk or their staged object is quarantined; an upload of any of them repairs it.", func(d store.Damage) int64 { return d.DamagedBlobs }},
+	} {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: g.name, Help: g.help}, read(g.get)))
+	}
 }
 
 // Handler serves the metrics in the Prometheus text format.

@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -24,8 +25,12 @@ func scrape(t *testing.T, m *metrics.Metrics) string {
 }
 
 func TestMetrics(t *testing.T) {
-	stats := store.Stats{BlobsStored: 2, BytesStored: 3 << 20, BlobsStaged: 1, Compacted: 3, StagedBytes: 9, PackBytes: 1 << 20, BytesRead: 42, CorruptChunks: 1, GCBlobs: 5, GCPacks: 6, GCBytesFreed: 7}
+	stats := store.Stats{BlobsStored: 2, BytesStored: 3 << 20, BlobsStaged: 1, Compacted: 3, StagedBytes: 9, PackBytes: 1 << 20, BytesRead: 42, CorruptChunks: 1, GCBlobs: 5, GCPacks: 6, GCBytesFreed: 7,
+		Quarantined: 4, Healed: 3, UploadMemory: 8 << 20}
 	m := metrics.New(func() store.Stats { return stats })
+	m.AddDamage(func(context.Context) (store.Damage, error) {
+		return store.Damage{Chunks: 2, StagedBlobs: 1, DamagedBlobs: 5}, nil
+	})
 	m.ObserveRequest(http.MethodPut, "/ml/x.git/info/lfs/objects/abc", 200, 0, 2*time.Second)
 	m.ObserveRequest(http.MethodGet, "/v2/ml/x/blobs/sha256:ab", 200, 1000, time.Millisecond)
 	m.ObserveRequest(http.MethodGet, "/v2/ml/x/blobs/sha256:ab", 0, 500, time.Millisecond)
@@ -51,6 +56,11 @@ func TestMetrics(t *testing.T) {
 		`ballast_gc_blobs_deleted_total 5`,
 		`ballast_gc_packs_deleted_total 6`,
 		`ballast_gc_bytes_freed_total 7`,
+		`ballast_store_quarantined_total 4`,
+		`ballast_store_healed_total 3`,
+		`ballast_store_upload_memory_bytes 8.388608e+06`,
+		`ballast_store_quarantined_chunks 2`,
+		`ballast_store_damaged_blobs 5`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(out, want) {

@@ -253,7 +253,19 @@ func (z *Size) Set(s string) error {
 	return nil
 }
 
-func (z Size) String() string { return humanize.IBytes(uint64(z)) }
+// String writes z exactly, in the largest binary unit that divides it
+// ("256MiB", "1536KiB", "1000"), so that Set reads back the same size.
+func (z Size) String() string {
+	for _, u := range []struct {
+		name string
+		n    int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if z != 0 && int64(z)%u.n == 0 {
+			return strconv.FormatInt(int64(z)/u.n, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(int64(z), 10)
+}
 
 // Type names the flag's value for help texts.
 func (z *Size) Type() string { return "size" }

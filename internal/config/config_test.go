@@ -158,3 +158,55 @@ func FuzzDurationJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSizeJSON: any JSON value either decodes to a size that encodes back
+// to a string decoding to the same size, or is an error.
+func FuzzSizeJSON(f *testing.F) {
+	for _, s := range []string{`"256MiB"`, `"1GiB"`, `"512MB"`, `1048576`, `"1.5 GiB"`, `"-1"`, `"lots"`, `null`, `"99999999999999999999"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var z Size
+		if err := z.UnmarshalJSON(b); err != nil {
+			return
+		}
+		if z < 0 {
+			t.Fatalf("%s decoded to a negative size %d", b, z)
+		}
+		enc, err := z.MarshalJSON()
+		if err != nil {
+			t.Fatalf("MarshalJSON(%d): %v", z, err)
+		}
+		var back Size
+		if err := back.UnmarshalJSON(enc); err != nil || back != z {
+			t.Fatalf("%s decoded to %d, encoded as %s, decoded again to %d (%v)", b, z, enc, back, err)
+		}
+	})
+}
+
+func TestValidateUploadAndGitSettings(t *testing.T) {
+	for name, set := range map[string]func(*Serve){
+		"upload memory too small": func(c *Serve) { c.UploadMemory = 1 << 20 },
+		"negative stall timeout":  func(c *Serve) { c.UploadStallTimeout = Duration{-time.Second} },
+		"bad allowed address":     func(c *Serve) { c.GitAllowAddrs = []string{"10.0.0.300"} },
+		"bad allowed network":     func(c *Serve) { c.GitAllowAddrs = []string{"10.0.0.0/33"} },
+	} {
+		c := Defaults()
+		set(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: validated", name)
+		}
+	}
+	c := Defaults()
+	c.GitAllowAddrs = []string{"10.0.0.5", " 192.168.1.0/24 ", "::ffff:10.1.1.1", "2001:db8::/32", ""}
+	got, err := c.GitAllowPrefixes()
+	want := []string{"10.0.0.5/32", "192.168.1.0/24", "10.1.1.1/32", "2001:db8::/32"}
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("GitAllowPrefixes = %v, %v", got, err)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Errorf("prefix %d = %s, want %s", i, got[i], want[i])
+		}
+	}
+}

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/ballastml/ballast/internal/db"
 )
 
 // lockAPI drives the locking endpoints of one repository.
@@ -196,4 +199,34 @@ func TestSamePathLockableInEachRepository(t *testing.T) {
 	if locks, _ := (lockAPI{e, "ml/b"}).list(tokReader, url.Values{"id": {a.ID}}); len(locks) != 0 {
 		t.Fatalf("repository b lists a's lock: %+v", locks)
 	}
+}
+
+// A lock cannot be created while the database is full: 507 with the Git
+// LFS error body, and no server path in it; it can once there is room.
+func TestCreateLockOnFullDatabase(t *testing.T) {
+	var database *db.DB
+	e := newEnv(t, func(c *Config) { database = c.DB })
+	database.SetMaxOpenConns(1) // the page limit is per connection
+	var pages int
+	if err := database.QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := database.Exec(fmt.Sprintf(`PRAGMA max_page_count = %d`, pages)); err != nil {
+		t.Fatal(err)
+	}
+	l := lockAPI{e, testRepo}
+	var resp *http.Response
+	for i := 0; i < 500; i++ { // until the free room of the last pages is used
+		if resp = l.create(tokWriter, fmt.Sprintf("models/%03d-%s.bin", i, strings.Repeat("x", 200))); resp.StatusCode != http.StatusCreated {
+			break
+		}
+	}
+	body := wantError(t, resp, http.StatusInsufficientStorage)
+	if strings.Contains(body.Message, "/") {
+		t.Fatalf("the message names a path: %q", body.Message)
+	}
+	if _, err := database.Exec(`PRAGMA max_page_count = 1000000`); err != nil {
+		t.Fatal(err)
+	}
+	l.mustCreate(tokWriter, "models/after.bin")
 }

@@ -236,6 +236,10 @@ func (s *Store) commitCompaction(ctx context.Context, d digest.Digest, st staged
 		return false, fmt.Errorf("store index: unstage: %w", err)
 	}
 	err = insertPacks(ctx, tx, rec, time.Now().Unix())
+	var healed int64
+	if err == nil {
+		healed, err = healChunks(ctx, tx, rec)
+	}
 	if err == nil {
 		err = insertRecipe(ctx, tx, d, rec)
 	}
@@ -251,6 +255,7 @@ func (s *Store) commitCompaction(ctx context.Context, d digest.Digest, st staged
 	}
 	s.stagedBytes.Add(-size)
 	s.counters.blobsCompacted.Add(1)
+	s.replaced(d, oldStorage{}, healed)
 	s.countPacks(rec)
 	// A reader that looked the staged row up before this commit may still
 	// be opening the object: it then finds it gone and reads the recipe.

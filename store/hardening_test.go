@@ -262,3 +262,34 @@ func TestTransientCorruptionIsNotQuarantined(t *testing.T) {
 		t.Fatalf("second read: %v", err)
 	}
 }
+
+// A staged upload that contains a quarantined chunk heals it when it is
+// compacted: the compactor writes the chunk afresh, as an inline Put would.
+func TestCompactionHealsQuarantinedChunks(t *testing.T) {
+	fb := faulty.Wrap(memory.New())
+	f := newFixtureOpts(t, fb, store.Options{Chunking: testChunking, PackSize: 1 << 20, StageMin: 1})
+	x := randomBytes(120, 600<<10)
+	f.put(t, "ml/a", x)
+	if n := f.compact(t); n != 1 {
+		t.Fatalf("compacted %d blobs, want 1", n)
+	}
+	pack := onePack(t, fb)
+	fb.CorruptReads(pack.Name, 10)
+	if _, err := f.read(t, "ml/a", sha(x), 0, -1); !errors.Is(err, store.ErrCorrupt) {
+		t.Fatalf("read of a corrupt chunk: %v", err)
+	}
+	z := append(append([]byte{}, x...), randomBytes(121, 300<<10)...)
+	f.put(t, "ml/b", z) // staged: it holds the bad chunk's bytes raw
+	if info, err := f.st.Stat(context.Background(), "ml/a", sha(x)); err != nil || !info.Damaged {
+		t.Fatalf("before compaction: %+v, %v; want x still damaged", info, err)
+	}
+	if n := f.compact(t); n != 1 {
+		t.Fatalf("compacted %d blobs, want 1", n)
+	}
+	if got, err := f.read(t, "ml/a", sha(x), 0, -1); err != nil || !bytes.Equal(got, x) {
+		t.Fatalf("x after the compaction that healed its chunk: %v", err)
+	}
+	if st := f.st.Stats(); st.Healed != 1 {
+		t.Fatalf("Stats().Healed = %d, want 1", st.Healed)
+	}
+}

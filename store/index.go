@@ -167,7 +167,7 @@ func (s *Store) commit(ctx context.Context, repo string, info BlobInfo, rec reci
 		}
 		return err
 	}
-	s.replaced(old, healed)
+	s.replaced(info.Digest, old, healed)
 	s.counters.blobsStored.Add(1)
 	s.counters.bytesStored.Add(info.Size)
 	s.countPacks(rec)
@@ -230,8 +230,11 @@ func (s *Store) claimBlob(ctx context.Context, tx *sql.Tx, info BlobInfo, now in
 
 // replaced finishes a commit that repaired a damaged blob or healed
 // quarantined chunks: it deletes the old staged object and counts.
-func (s *Store) replaced(old oldStorage, healedChunks int64) {
+func (s *Store) replaced(d digest.Digest, old oldStorage, healedChunks int64) {
 	s.counters.healed.Add(healedChunks)
+	if healedChunks > 0 && !old.heal {
+		s.log.Info("quarantined chunks healed by a fresh copy", "blob", d, "chunks", healedChunks)
+	}
 	if !old.heal {
 		return
 	}
@@ -240,7 +243,7 @@ func (s *Store) replaced(old oldStorage, healedChunks int64) {
 		s.stagedBytes.Add(-old.size)
 		s.dropObject(old.object)
 	}
-	s.log.Info("damaged blob repaired by an upload of its bytes", "healed_chunks", healedChunks, "staged_object", old.object)
+	s.log.Info("damaged blob repaired by an upload of its bytes", "blob", d, "healed_chunks", healedChunks, "old_staged_object", old.object)
 }
 
 // linkExisting links a blob another Put committed while this one stored

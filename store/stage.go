@@ -273,7 +273,7 @@ func (s *Store) commitStaged(ctx context.Context, repo string, info BlobInfo, up
 		return err
 	}
 	kept = true
-	s.replaced(old, 0)
+	s.replaced(info.Digest, old, 0)
 	s.counters.blobsStored.Add(1)
 	s.counters.bytesStored.Add(info.Size)
 	s.counters.blobsStaged.Add(1)

@@ -50,23 +50,25 @@ func (s *Store) confirmed(ctx context.Context, object string, off int64, n int, 
 // maxDamageReport bounds the blobs and repositories a quarantine logs.
 const maxDamageReport = 20
 
-// quarantineChunks records ids as bad, for reason, and logs which blobs
-// and repositories are affected. It uses its own context: the read that
-// found the damage may be cancelled by now.
-func (s *Store) quarantineChunks(reason string, ids ...chunkID) {
+// quarantineChunks records ids, read from pack, as bad, for reason, and
+// logs which blobs and repositories are affected. A chunk whose row no
+// longer points at pack (healed or repacked since it was looked up) is
+// left alone. It uses its own context: the read that found the damage may
+// be cancelled by now.
+func (s *Store) quarantineChunks(reason, pack string, ids ...chunkID) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	now := time.Now().Unix()
 	for _, id := range ids {
 		res, err := s.db.ExecContext(ctx,
-			`INSERT INTO bad_chunks (chunk, found_at, reason) SELECT id, ?, ? FROM chunks WHERE id = ?
-			 ON CONFLICT DO NOTHING`, now, reason, id[:])
+			`INSERT INTO bad_chunks (chunk, found_at, reason) SELECT id, ?, ? FROM chunks WHERE id = ? AND pack = ?
+			 ON CONFLICT DO NOTHING`, now, reason, id[:], pack)
 		if err != nil {
 			s.log.Error("quarantine chunk", "chunk", fmt.Sprintf("%x", id[:]), "err", err)
 			continue
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			continue // already quarantined, or deleted meanwhile
+			continue // already quarantined, moved or deleted meanwhile
 		}
 		s.counters.quarantined.Add(1)
 		blobs, repos := s.affectedBy(ctx, `SELECT DISTINCT bc.digest, l.repo FROM blob_chunks bc

@@ -271,7 +271,7 @@ func (s *Store) loadRun(ctx context.Context, d digest.Digest, run []recipeChunk,
 			for i, c := range run {
 				ids[i] = c.id
 			}
-			s.quarantineChunks(fmt.Sprintf("pack %s: %v", first.pack, err), ids...)
+			s.quarantineChunks(fmt.Sprintf("pack %s: %v", first.pack, err), first.pack, ids...)
 		}
 		return s.corrupt(d, first, fmt.Errorf("read pack: %w", err))
 	}
@@ -300,7 +300,7 @@ func (s *Store) readChunk(ctx context.Context, d digest.Digest, c recipeChunk, r
 			return nil, ctx.Err()
 		}
 		if s.shorterThan(ctx, c.pack, c.offset+int64(c.stored)) {
-			s.quarantineChunks(fmt.Sprintf("pack %s is cut short at byte %d", c.pack, c.offset), c.id)
+			s.quarantineChunks(fmt.Sprintf("pack %s is cut short at byte %d", c.pack, c.offset), c.pack, c.id)
 		}
 		return nil, s.corrupt(d, c, err)
 	}
@@ -308,7 +308,7 @@ func (s *Store) readChunk(ctx context.Context, d digest.Digest, c recipeChunk, r
 	if err != nil {
 		s.bufs.Put(bp)
 		if s.confirmed(ctx, c.pack, c.offset, c.stored, s.checkChunk(c.chunkLoc)) {
-			s.quarantineChunks(fmt.Sprintf("pack %s at byte %d: %v", c.pack, c.offset, err), c.id)
+			s.quarantineChunks(fmt.Sprintf("pack %s at byte %d: %v", c.pack, c.offset, err), c.pack, c.id)
 		}
 		return nil, s.corrupt(d, c, err)
 	}

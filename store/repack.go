@@ -172,7 +172,7 @@ func (s *Store) corruptPack(pack string, c chunkLoc, definite bool, err error) e
 	s.log.Error("gc: corrupt chunk; its pack is not repacked", "pack", pack, "offset", c.offset,
 		"chunk", fmt.Sprintf("%x", c.id[:]), "err", err)
 	if definite {
-		s.quarantineChunks(fmt.Sprintf("pack %s at byte %d: %v", pack, c.offset, err), c.id)
+		s.quarantineChunks(fmt.Sprintf("pack %s at byte %d: %v", pack, c.offset, err), pack, c.id)
 	}
 	return fmt.Errorf("%w: pack %s at byte %d: %v", ErrCorrupt, pack, c.offset, err)
 }

@@ -25,7 +25,7 @@ PUBLIC_URL ?= http://$(ADDR)
 FUZZTIME ?= 20s
 
 # make bench: the benchmark commands, then the end-to-end report (go run
-# ./internal/bench all); append a command to BENCH_CMDS (or add a target to
+# ./internal/bench/lfsbench all); append a command to BENCH_CMDS (or add a target to
 # BENCH_TARGETS) to extend it.
 BENCH_CMDS    := go test -run '^$$' -bench . -benchmem ./store/...
 BENCH_TARGETS :=
@@ -113,8 +113,8 @@ fuzz:
 
 bench: tools $(BENCH_TARGETS)
 	$(BENCH_CMDS)
-	PATH="$(TOOLS_BIN):$$PATH" go run ./internal/bench all
-	PATH="$(TOOLS_BIN):$$PATH" go run ./internal/ocibench
+	PATH="$(TOOLS_BIN):$$PATH" go run ./internal/bench/lfsbench all
+	PATH="$(TOOLS_BIN):$$PATH" go run ./internal/bench/ocibench
 
 # Real model files (not committed) into testdata/models.
 models:

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/store"
 	"github.com/opencontainers/go-digest"
 )

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/store"
 )
 

@@ -3,7 +3,7 @@ package lfsserver
 import (
 	"net/http"
 
-	"github.com/ballastml/ballast/internal/httpx"
+	"github.com/ballastml/ballast/internal/platform/httpx"
 )
 
 // byteRange is the part of an object a download returns.

@@ -5,10 +5,10 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/ballastml/ballast/internal/httpx"
+	"github.com/ballastml/ballast/internal/platform/httpx"
 )
 
-// The parser itself is tested in internal/httpx; this checks that its
+// The parser itself is tested in internal/platform/httpx; this checks that its
 // errors are LFS errRange errors (416) that keep their own message.
 func TestRequestedRangeErrors(t *testing.T) {
 	t.Parallel()

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/store"
 	"github.com/opencontainers/go-digest"
 )

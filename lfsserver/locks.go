@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/platform/auth"
 )
 
 // Page sizes of lock listings and the longest lockable path.

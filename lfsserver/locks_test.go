@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/platform/db"
 )
 
 // lockAPI drives the locking endpoints of one repository.

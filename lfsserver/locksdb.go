@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/platform/db"
 )
 
 // lockStore keeps locks in the metadata database (migration 0003_locks).

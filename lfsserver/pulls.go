@@ -3,8 +3,8 @@ package lfsserver
 import (
 	"github.com/opencontainers/go-digest"
 
-	"github.com/ballastml/ballast/internal/auth"
-	"github.com/ballastml/ballast/internal/pulllog"
+	"github.com/ballastml/ballast/internal/gitops/pulllog"
+	"github.com/ballastml/ballast/internal/platform/auth"
 )
 
 // PullRecorder records pulls; *pulllog.Recorder implements it. Record must

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ballastml/ballast/internal/pulllog"
+	"github.com/ballastml/ballast/internal/gitops/pulllog"
 )
 
 // pullSink is a PullRecorder that keeps what it is given.

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ballastml/ballast/internal/name"
+	"github.com/ballastml/ballast/internal/platform/name"
 )
 
 // lfsSegment separates the repository from the API path. With or without

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ballastml/ballast/internal/name"
+	"github.com/ballastml/ballast/internal/platform/name"
 )
 
 func TestSplitPath(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ballastml/ballast/internal/auth"
-	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/platform/auth"
+	"github.com/ballastml/ballast/internal/platform/db"
 	"github.com/ballastml/ballast/store"
 	"github.com/opencontainers/go-digest"
 )

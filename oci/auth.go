@@ -5,8 +5,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/ballastml/ballast/internal/auth"
-	"github.com/ballastml/ballast/internal/httpx"
+	"github.com/ballastml/ballast/internal/platform/auth"
+	"github.com/ballastml/ballast/internal/platform/httpx"
 )
 
 // The registry accepts API tokens (Basic password or Bearer) on every

@@ -7,7 +7,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/platform/auth"
 )
 
 // challengeFor is the exact challenge the test server sends for scope.

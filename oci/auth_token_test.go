@@ -11,7 +11,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/platform/auth"
 )
 
 // getToken runs the token flow: GET /auth/token with scopes and opts

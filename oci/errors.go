@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/ballastml/ballast/internal/auth"
-	"github.com/ballastml/ballast/internal/httpx"
-	"github.com/ballastml/ballast/internal/name"
+	"github.com/ballastml/ballast/internal/platform/auth"
+	"github.com/ballastml/ballast/internal/platform/httpx"
+	"github.com/ballastml/ballast/internal/platform/name"
 	"github.com/ballastml/ballast/store"
 )
 

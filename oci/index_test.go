@@ -11,7 +11,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/platform/db"
 )
 
 // newIndexServer is a server with only a metadata database, for testing

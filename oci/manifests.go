@@ -11,9 +11,9 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/ballastml/ballast/internal/auth"
-	"github.com/ballastml/ballast/internal/httpx"
-	"github.com/ballastml/ballast/internal/pulllog"
+	"github.com/ballastml/ballast/internal/gitops/pulllog"
+	"github.com/ballastml/ballast/internal/platform/auth"
+	"github.com/ballastml/ballast/internal/platform/httpx"
 	"github.com/ballastml/ballast/store"
 )
 

@@ -8,8 +8,8 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/ballastml/ballast/internal/auth"
-	"github.com/ballastml/ballast/internal/pulllog"
+	"github.com/ballastml/ballast/internal/gitops/pulllog"
+	"github.com/ballastml/ballast/internal/platform/auth"
 )
 
 // pullSink is a PullRecorder that keeps what it is given.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/ballastml/ballast/internal/auth"
+	"github.com/ballastml/ballast/internal/platform/auth"
 )
 
 // One referrers page holds at most referrersPage descriptors, and stops

@@ -10,7 +10,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/ballastml/ballast/internal/name"
+	"github.com/ballastml/ballast/internal/platform/name"
 )
 
 // ErrUnknown reports a tag or manifest a repository does not have.

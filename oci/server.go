@@ -8,9 +8,9 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/ballastml/ballast/internal/auth"
-	"github.com/ballastml/ballast/internal/db"
-	"github.com/ballastml/ballast/internal/name"
+	"github.com/ballastml/ballast/internal/platform/auth"
+	"github.com/ballastml/ballast/internal/platform/db"
+	"github.com/ballastml/ballast/internal/platform/name"
 	"github.com/ballastml/ballast/store"
 )
 

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ballastml/ballast/internal/auth"
-	"github.com/ballastml/ballast/internal/httpx"
-	"github.com/ballastml/ballast/internal/name"
+	"github.com/ballastml/ballast/internal/platform/auth"
+	"github.com/ballastml/ballast/internal/platform/httpx"
+	"github.com/ballastml/ballast/internal/platform/name"
 )
 
 // The token endpoint of the registry token flow: a client that got a 401

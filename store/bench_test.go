@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/platform/db"
 	"github.com/ballastml/ballast/store"
 	"github.com/ballastml/ballast/store/local"
 )

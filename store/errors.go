@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/platform/db"
 )
 
 // Errors returned by the store. Callers classify with errors.Is; protocol

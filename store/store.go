@@ -13,7 +13,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
-	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/platform/db"
 	"github.com/ballastml/ballast/store/chunker"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
-	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/platform/db"
 	"github.com/ballastml/ballast/store"
 	"github.com/ballastml/ballast/store/chunker"
 	"github.com/ballastml/ballast/store/local"

@@ -16,7 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ballastml/ballast/internal/httpx"
+	"github.com/ballastml/ballast/internal/platform/httpx"
 )
 
 var (

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ballastml/ballast/internal/adminapi"
+	"github.com/ballastml/ballast/internal/httpapi/adminapi"
 	"github.com/ballastml/ballast/store"
 )
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ballastml/ballast/internal/adminapi"
+	"github.com/ballastml/ballast/internal/httpapi/adminapi"
 )
 
 func TestGCCommand(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ballastml/ballast/internal/pin"
+	"github.com/ballastml/ballast/internal/client/pin"
 )
 
 type pinFlags struct {

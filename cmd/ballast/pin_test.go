@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ballastml/ballast/internal/pin/pintest"
+	"github.com/ballastml/ballast/internal/client/pin/pintest"
 )
 
 // runPin runs "ballast pin ARGS" and returns its stdout and stderr. It

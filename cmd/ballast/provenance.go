@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ballastml/ballast/internal/api"
+	"github.com/ballastml/ballast/internal/httpapi/api"
 )
 
 // The provenance commands: thin clients of the API that print tables.

@@ -12,8 +12,8 @@ import (
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/retry"
 
-	"github.com/ballastml/ballast/internal/modelpack"
-	"github.com/ballastml/ballast/internal/publish/push"
+	"github.com/ballastml/ballast/internal/client/push"
+	"github.com/ballastml/ballast/internal/format/modelpack"
 )
 
 // publishFlags are the flags of `ballast publish`. Flag defaults stay

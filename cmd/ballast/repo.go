@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ballastml/ballast/internal/api"
-	"github.com/ballastml/ballast/internal/name"
+	"github.com/ballastml/ballast/internal/httpapi/api"
+	"github.com/ballastml/ballast/internal/platform/name"
 )
 
 func newRepoCmd() *cobra.Command {

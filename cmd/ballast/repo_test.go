@@ -12,12 +12,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ballastml/ballast/internal/api"
-	"github.com/ballastml/ballast/internal/auth"
-	"github.com/ballastml/ballast/internal/db"
-	"github.com/ballastml/ballast/internal/gitindex"
-	"github.com/ballastml/ballast/internal/gittest"
-	"github.com/ballastml/ballast/internal/pulllog"
+	"github.com/ballastml/ballast/internal/gitops/gitindex"
+	"github.com/ballastml/ballast/internal/gitops/pulllog"
+	"github.com/ballastml/ballast/internal/httpapi/api"
+	"github.com/ballastml/ballast/internal/platform/auth"
+	"github.com/ballastml/ballast/internal/platform/db"
+	"github.com/ballastml/ballast/internal/testkit/gittest"
 )
 
 // apiServer serves the provenance API over real parts and returns its URL

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ballastml/ballast/internal/adminapi"
-	"github.com/ballastml/ballast/internal/httpx"
-	"github.com/ballastml/ballast/internal/metrics"
+	"github.com/ballastml/ballast/internal/httpapi/adminapi"
+	"github.com/ballastml/ballast/internal/platform/httpx"
+	"github.com/ballastml/ballast/internal/platform/metrics"
 	"github.com/ballastml/ballast/oci"
 )
 

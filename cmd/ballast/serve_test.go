@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/ballastml/ballast/internal/config"
-	"github.com/ballastml/ballast/internal/pulllog"
+	"github.com/ballastml/ballast/internal/gitops/pulllog"
+	"github.com/ballastml/ballast/internal/platform/config"
 )
 
 // TestServeFlagsAllApplied sets every serve flag to a value other than its

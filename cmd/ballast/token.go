@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ballastml/ballast/internal/adminapi"
+	"github.com/ballastml/ballast/internal/httpapi/adminapi"
 )
 
 func newTokenCmd() *cobra.Command {

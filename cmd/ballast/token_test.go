@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ballastml/ballast/internal/adminapi"
-	"github.com/ballastml/ballast/internal/auth"
-	"github.com/ballastml/ballast/internal/db"
+	"github.com/ballastml/ballast/internal/httpapi/adminapi"
+	"github.com/ballastml/ballast/internal/platform/auth"
+	"github.com/ballastml/ballast/internal/platform/db"
 )
 
 // tokenServer serves the admin API over a fresh DB and returns its URL,

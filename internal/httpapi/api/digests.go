@@ -1,0 +1,67 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/ballastml/ballast/internal/platform/auth"
+	"github.com/ballastml/ballast/internal/platform/httpx"
+)
+
+// maxScans bounds the index pages one request reads while skipping
+// occurrences in repositories the caller cannot read.
+const maxScans = 20
+
+// digest serves GET /api/v1/digests/{digest}: every commit and path of a
+// repository the caller can read that pins the digest. A digest that only
+// repositories the caller cannot read hold is as unknown as any other.
+func (a *api) digest(w http.ResponseWriter, r *http.Request, rt route) error {
+	oid, err := parseDigest(rt.digest)
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	occs, next, err := a.readableOccurrences(r, oid, p)
+	if err != nil {
+		return err
+	}
+	if len(occs) == 0 && next == "" && p.cursor == "" {
+		return fmt.Errorf("%w: no repository you can read holds %s in its indexed Git history", errDigestNotFound, digestOf(oid))
+	}
+	setNext(w, r, next)
+	httpx.WriteJSON(w, http.StatusOK, DigestInfo{Digest: digestOf(oid), Occurrences: occs, NextCursor: next})
+	return nil
+}
+
+// readableOccurrences reads index pages until it has p.limit occurrences
+// the caller can read, the index has no more, or maxScans pages were read.
+// The cursors it takes and returns are sealed: the index's cursors name
+// the last row read, which may belong to a repository the caller cannot
+// read.
+func (a *api) readableOccurrences(r *http.Request, oid string, p page) ([]Occurrence, string, error) {
+	id := auth.FromContext(r.Context())
+	out := []Occurrence{}
+	cursor, err := a.cursor.open(p.cursor, oid)
+	if err != nil {
+		return nil, "", err
+	}
+	for range maxScans {
+		occs, next, err := a.Index.Occurrences(r.Context(), oid, p.limit-len(out), cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, o := range occs {
+			if id.Allows(o.Repo, auth.Read) {
+				out = append(out, Occurrence{Repo: o.Repo, Path: o.Path, Commit: fromCommit(o.Commit), Refs: fromRefs(o.Refs)})
+			}
+		}
+		cursor = next
+		if next == "" || len(out) == p.limit {
+			break
+		}
+	}
+	return out, a.cursor.seal(cursor, oid), nil
+}

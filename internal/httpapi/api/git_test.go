@@ -1,0 +1,151 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/ballastml/ballast/internal/httpapi/api"
+)
+
+func TestConnectShowDisconnect(t *testing.T) {
+	e := newEnv(t)
+	g := newGitRepo(t)
+	g.Pointer("models/cls.onnx", "v1")
+	sha := g.Commit("v1", "v1.0.0")
+	admin := e.token("root", "*:admin")
+	reader := e.token("alice", "ml/x:read")
+
+	resp, b := e.do(http.MethodPut, "/api/v1/repos/ml/x/git", admin,
+		fmt.Sprintf(`{"url":%q,"tag_pattern":"v*","path_filter":"models/**"}`, g.Dir))
+	var st api.GitStatus
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &st) != nil {
+		t.Fatalf("connect: %d %s", resp.StatusCode, b)
+	}
+	if st.Repo != "ml/x" || st.Git.URL != g.Dir || st.Git.TagPattern != "v*" || st.Git.PathFilter != "models/**" ||
+		st.LastSync != nil || len(st.Refs) != 0 {
+		t.Fatalf("after connect: %+v", st)
+	}
+
+	var res api.SyncResult
+	resp, b = e.do(http.MethodPost, "/api/v1/repos/ml/x/git/sync", e.token("ci", "ml/x:write"), `{"ref":"refs/heads/main","zen":"webhook payloads are ignored"}`)
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &res) != nil {
+		t.Fatalf("sync: %d %s", resp.StatusCode, b)
+	}
+	if res.Repo != "ml/x" || res.NewCommits != 1 || len(res.Changed) != 2 {
+		t.Fatalf("sync result %+v", res)
+	}
+
+	e.get("/api/v1/repos/ml/x/git", reader, &st)
+	if st.LastSync == nil || st.LastError != "" || len(st.Refs) != 2 || st.Refs[0] != (api.Ref{Name: "main", Kind: "branch", Commit: sha}) ||
+		st.Refs[1] != (api.Ref{Name: "v1.0.0", Kind: "tag", Commit: sha}) {
+		t.Fatalf("show: %+v", st)
+	}
+
+	resp, b = e.do(http.MethodDelete, "/api/v1/repos/ml/x/git", admin, "")
+	if resp.StatusCode != http.StatusNoContent || len(b) != 0 {
+		t.Fatalf("disconnect: %d %s", resp.StatusCode, b)
+	}
+	resp, b = e.do(http.MethodGet, "/api/v1/repos/ml/x/git", reader, "")
+	wantError(t, resp, b, http.StatusNotFound, "repo_not_connected")
+	resp, b = e.do(http.MethodDelete, "/api/v1/repos/ml/x/git", admin, "")
+	wantError(t, resp, b, http.StatusNotFound, "repo_not_connected")
+}
+
+func TestShowNeverShowsThePassword(t *testing.T) {
+	e := newEnv(t)
+	admin := e.token("root", "*:admin")
+	resp, b := e.do(http.MethodPut, "/api/v1/repos/ml/x/git", admin,
+		`{"url":"https://git.example.com/ml/x.git","username":"bot","password":"hunter2-secret"}`)
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(b), "hunter2") {
+		t.Fatalf("connect: %d %s", resp.StatusCode, b)
+	}
+	var st api.GitStatus
+	e.get("/api/v1/repos/ml/x/git", admin, &st)
+	if st.Git.Username != "bot" || !st.Git.PasswordSet {
+		t.Fatalf("show: %+v", st.Git)
+	}
+	_, b = e.do(http.MethodGet, "/api/v1/repos/ml/x/git", admin, "")
+	if strings.Contains(string(b), "hunter2") {
+		t.Fatalf("show leaks the password: %s", b)
+	}
+}
+
+func TestConnectErrors(t *testing.T) {
+	e := newEnv(t)
+	admin := e.token("root", "*:admin")
+	repoAdmin := e.token("ops", "ml/*:admin")
+	tests := []struct {
+		name, secret, body string
+		status             int
+		code               string
+	}{
+		{"no URL", admin, `{}`, 400, "invalid_source"},
+		{"relative path", admin, `{"url":"some/dir"}`, 400, "invalid_source"},
+		{"credentials in URL", admin, `{"url":"https://u:p@git.example.com/x.git"}`, 400, "invalid_source"},
+		{"ssh URL", admin, `{"url":"ssh://git@git.example.com/x.git"}`, 400, "invalid_source"},
+		{"unknown field", admin, `{"url":"https://git.example.com/x.git","branch":"main"}`, 400, "bad_json"},
+		{"not JSON", admin, `url=x`, 400, "bad_json"},
+		{"local path needs *:admin", repoAdmin, `{"url":"/srv/git/other.git"}`, 403, "forbidden"},
+		{"file URL needs *:admin", repoAdmin, `{"url":"file:///srv/git/other.git"}`, 403, "forbidden"},
+		{"write is not enough", e.token("ci", "ml/*:write"), `{"url":"https://git.example.com/x.git"}`, 403, "forbidden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := e.do(http.MethodPut, "/api/v1/repos/ml/x/git", tt.secret, tt.body)
+			wantError(t, resp, b, tt.status, tt.code)
+		})
+	}
+	resp, b := e.do(http.MethodPut, "/api/v1/repos/ml/x/git", repoAdmin, `{"url":"https://git.example.com/x.git"}`)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("a repository admin connecting an https URL: %d %s", resp.StatusCode, b)
+	}
+}
+
+func TestSyncErrors(t *testing.T) {
+	e := newEnv(t)
+	admin := e.token("root", "*:admin")
+	writer := e.token("ci", "ml/*:write")
+	resp, b := e.do(http.MethodPost, "/api/v1/repos/ml/none/git/sync", writer, "")
+	wantError(t, resp, b, http.StatusNotFound, "repo_not_connected")
+
+	dir := t.TempDir() // exists, but is no Git repository
+	e.do(http.MethodPut, "/api/v1/repos/ml/x/git", admin, fmt.Sprintf(`{"url":%q}`, dir))
+	resp, b = e.do(http.MethodPost, "/api/v1/repos/ml/x/git/sync", writer, "")
+	wantError(t, resp, b, http.StatusUnprocessableEntity, "not_git")
+	var st api.GitStatus
+	e.get("/api/v1/repos/ml/x/git", writer, &st)
+	if st.LastSync == nil || st.LastError == "" {
+		t.Fatalf("a failed sync is not shown: %+v", st)
+	}
+
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	e.do(http.MethodPut, "/api/v1/repos/ml/y/git", admin, fmt.Sprintf(`{"url":%q}`, down.URL+"/x.git"))
+	resp, b = e.do(http.MethodPost, "/api/v1/repos/ml/y/git/sync", writer, "")
+	wantError(t, resp, b, http.StatusBadGateway, "git_unreachable")
+
+	resp, b = e.do(http.MethodPost, "/api/v1/repos/ml/x/git/sync", e.token("alice", "ml/*:read"), "")
+	wantError(t, resp, b, http.StatusForbidden, "forbidden")
+	resp, b = e.do(http.MethodPost, "/api/v1/repos/ml/x/git/sync", "", "")
+	wantError(t, resp, b, http.StatusUnauthorized, "unauthorized")
+}
+
+func TestSyncWebhookWithGitLabToken(t *testing.T) {
+	e := newEnv(t)
+	g := newGitRepo(t)
+	g.Commit("empty")
+	e.connect("ml/x", g.Dir)
+	resp, b := e.do(http.MethodPost, "/api/v1/repos/ml/x/git/sync", "", `{"object_kind":"push"}`,
+		"X-Gitlab-Token", e.token("gitlab", "ml/x:write"), "X-Gitlab-Event", "Push Hook")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GitLab webhook: %d %s", resp.StatusCode, b)
+	}
+	resp, b = e.do(http.MethodPost, "/api/v1/repos/ml/x/git/sync", "", "", "X-Gitlab-Token", "blst_wrong")
+	wantError(t, resp, b, http.StatusUnauthorized, "unauthorized")
+}

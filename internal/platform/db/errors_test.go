@@ -1,0 +1,54 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/ballastml/ballast/internal/platform/db"
+)
+
+// FillUp makes d refuse to grow past its current size, as a full disk
+// would: every later write that needs a new page fails with SQLITE_FULL.
+// It leaves d with one connection, so the limit holds for every query.
+func fillUp(t *testing.T, d *db.DB) {
+	t.Helper()
+	d.SetMaxOpenConns(1)
+	var pages int
+	if err := d.QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec(fmt.Sprintf(`PRAGMA max_page_count = %d`, pages)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestIsNoSpace(t *testing.T) {
+	d, err := db.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Exec(`CREATE TABLE big (b BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	fillUp(t, d)
+	_, err = d.Exec(`INSERT INTO big (b) VALUES (zeroblob(1000000))`)
+	if err == nil || !db.IsNoSpace(fmt.Errorf("wrapped: %w", err)) {
+		t.Fatalf("insert into a full database: %v; want an error IsNoSpace recognises", err)
+	}
+	for _, e := range []error{syscall.ENOSPC, &fs.PathError{Op: "write", Path: "/x", Err: syscall.EDQUOT}} {
+		if !db.IsNoSpace(e) {
+			t.Errorf("IsNoSpace(%v) = false", e)
+		}
+	}
+	for _, e := range []error{nil, errors.New("disk full"), syscall.EIO} {
+		if db.IsNoSpace(e) {
+			t.Errorf("IsNoSpace(%v) = true", e)
+		}
+	}
+}

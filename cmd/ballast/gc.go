@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ballastml/ballast/internal/httpapi/adminapi"
-	"github.com/ballastml/ballast/store"
 )
 
 func newGCCmd() *cobra.Command {
@@ -89,29 +87,5 @@ func printGC(w io.Writer, r adminapi.GCResult) {
 	}
 	if r.StagedBytes > 0 {
 		fmt.Fprintf(w, "%s of staged uploads wait for the background compactor (--compact: now).\n", formatSize(r.StagedBytes))
-	}
-}
-
-// gcFunc runs GC passes on st for the admin API, with grace unless the
-// request gives its own.
-func gcFunc(st *store.Store, grace time.Duration) adminapi.GCFunc {
-	return func(ctx context.Context, p adminapi.GCParams) (adminapi.GCResult, error) {
-		g := grace
-		if p.Grace != nil {
-			g = *p.Grace
-		}
-		var res adminapi.GCResult
-		if p.Compact {
-			var err error
-			if res.Compacted, res.CompactedBytes, err = st.Compact(ctx); err != nil {
-				return res, err
-			}
-		}
-		s, err := st.GC(ctx, g)
-		return adminapi.GCResult{
-			Grace: g.String(), Compacted: res.Compacted, CompactedBytes: res.CompactedBytes,
-			StagedBytes: st.Stats().StagedBytes, Noted: s.Noted, Repacked: s.Repacked, CopiedBytes: s.Copied, Blobs: s.Blobs, Chunks: s.Chunks, Packs: s.Packs,
-			FreedBytes: s.Freed, DeadBytes: s.Dead,
-		}, err
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/ballastml/ballast/internal/httpapi/adminapi"
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/internal/platform/db"
+	"github.com/ballastml/ballast/internal/server"
 	"github.com/ballastml/ballast/internal/testkit/gittest"
 	"github.com/ballastml/ballast/lfsserver"
 	"github.com/ballastml/ballast/oci"
@@ -77,11 +78,11 @@ func newRegistryServer(t *testing.T) *registryServer {
 	srv := httptest.NewUnstartedServer(nil)
 	cfg := oci.Config{Store: st, Auth: authn, Tokens: regTokens, DB: d, PublicURL: "http://" + srv.Listener.Addr().String(), Logger: log}
 	s.reg = oci.NewRegistry(cfg)
-	srv.Config.Handler = newRouter(routerDeps{
-		admin: adminapi.New(tokens, authn, gcFunc(st, time.Hour), log),
-		lfs:   lfsserver.New(lfsserver.Config{Store: st, Auth: authn, DB: d, Logger: log}),
-		oci:   s.reg.Handler(),
-		log:   log,
+	srv.Config.Handler = server.NewRouter(server.Routes{
+		Admin: adminapi.New(tokens, authn, server.GCFunc(st, time.Hour), log),
+		LFS:   lfsserver.New(lfsserver.Config{Store: st, Auth: authn, DB: d, Logger: log}),
+		OCI:   s.reg.Handler(),
+		Log:   log,
 	})
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"io"
@@ -14,10 +14,10 @@ import (
 
 func TestRouterRejectsUncleanPaths(t *testing.T) {
 	reached := false
-	h := newRouter(routerDeps{
-		admin: http.NotFoundHandler(),
-		lfs:   http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true }),
-		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	h := NewRouter(Routes{
+		Admin: http.NotFoundHandler(),
+		LFS:   http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true }),
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	for _, p := range []string{"/../x.git/info/lfs/objects/batch", "/ml/./x.git/info/lfs/locks",
 		"/ml//x.git/info/lfs/locks", "/ml/x/..", "/ml/%2e%2e/x.git/info/lfs/locks"} {
@@ -42,11 +42,11 @@ func TestRouterRejectsUncleanPaths(t *testing.T) {
 
 func TestRouterSendsV2PathsToRegistryUncleaned(t *testing.T) {
 	var got []string
-	h := newRouter(routerDeps{
-		admin: http.NotFoundHandler(),
-		lfs:   http.NotFoundHandler(),
-		oci:   http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = append(got, r.URL.Path) }),
-		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	h := NewRouter(Routes{
+		Admin: http.NotFoundHandler(),
+		LFS:   http.NotFoundHandler(),
+		OCI:   http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = append(got, r.URL.Path) }),
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	paths := []string{"/v2/", "/v2/ml/../x/blobs/uploads/", "/v2/ml//x/tags/list", "/auth/token"}
 	for _, p := range paths {
@@ -67,15 +67,15 @@ func TestRouterSendsV2PathsToRegistryUncleaned(t *testing.T) {
 // is counted under its protocol.
 func TestRouterRecordsMetrics(t *testing.T) {
 	m := metrics.New(func() store.Stats { return store.Stats{} })
-	h := newRouter(routerDeps{
-		admin: http.NotFoundHandler(),
-		lfs:   http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}),
-		oci: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := NewRouter(Routes{
+		Admin: http.NotFoundHandler(),
+		LFS:   http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}),
+		OCI: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte("part of a blob"))
 			panic(http.ErrAbortHandler)
 		}),
-		log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		metrics: m,
+		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Metrics: m,
 	})
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "http://ballast/ml/x.git/info/lfs/locks", nil))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "http://ballast/healthz", nil))

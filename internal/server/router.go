@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"log/slog"
@@ -12,47 +12,47 @@ import (
 	"github.com/ballastml/ballast/oci"
 )
 
-type routerDeps struct {
-	admin http.Handler
-	api   http.Handler // provenance and repository API; nil: not served
-	lfs   http.Handler
-	oci   http.Handler
-	log   *slog.Logger
+type Routes struct {
+	Admin http.Handler
+	API   http.Handler // provenance and repository API; nil: not served
+	LFS   http.Handler
+	OCI   http.Handler
+	Log   *slog.Logger
 	// metrics records every request; nil: none.
-	metrics *metrics.Metrics
+	Metrics *metrics.Metrics
 	// stallTimeout cuts off request bodies that stall (httpx.MinBodyRate).
-	stallTimeout time.Duration
+	StallTimeout time.Duration
 }
 
-// newRouter mounts the server's parts: health, the admin API under
+// NewRouter mounts the server's parts: health, the admin API under
 // /api/v1/tokens, the provenance and repository API under the rest of /api/v1/, the OCI registry under /v2/ (and its token endpoint), and
 // the Git LFS API on every other path ({repo}.git/info/lfs/…).
-func newRouter(d routerDeps) http.Handler {
+func NewRouter(d Routes) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	if d.api != nil {
-		mux.Handle("/api/v1/", d.api)
+	if d.API != nil {
+		mux.Handle("/api/v1/", d.API)
 	}
-	mux.Handle(adminapi.TokensPath, d.admin)
-	mux.Handle(adminapi.TokensPath+"/", d.admin)
-	mux.Handle(adminapi.GCPath, d.admin)
-	mux.Handle("/", d.lfs)
-	if d.oci != nil {
-		mux.Handle(oci.TokenPath, d.oci)
+	mux.Handle(adminapi.TokensPath, d.Admin)
+	mux.Handle(adminapi.TokensPath+"/", d.Admin)
+	mux.Handle(adminapi.GCPath, d.Admin)
+	mux.Handle("/", d.LFS)
+	if d.OCI != nil {
+		mux.Handle(oci.TokenPath, d.OCI)
 	}
 	rest := rejectUncleanPaths(mux)
 	return accessLog(httpx.MinBodyRate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The registry gets /v2 paths as sent, not cleaned or redirected by
 		// ServeMux: it validates repository names itself (NAME_INVALID).
-		if d.oci != nil && (r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/")) {
-			d.oci.ServeHTTP(w, r)
+		if d.OCI != nil && (r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/")) {
+			d.OCI.ServeHTTP(w, r)
 			return
 		}
 		rest.ServeHTTP(w, r)
-	}), d.stallTimeout), d.log, d.metrics)
+	}), d.StallTimeout), d.Log, d.Metrics)
 }
 
 // rejectUncleanPaths refuses paths with empty, "." or ".." segments before

@@ -32,13 +32,19 @@ func NewRegistry(cfg Config) *Registry {
 	return &Registry{s: &server{
 		store: cfg.Store, auth: cfg.Auth, tokens: cfg.Tokens, db: cfg.DB,
 		public: cfg.PublicURL, sparse: cfg.AllowSparseManifests, log: cfg.Logger,
-		pulls:       cfg.Pulls,
-		tagFallback: cfg.TagFallback,
+		pulls: cfg.Pulls,
 	}}
 }
 
-// Handler serves /v2/… and the token endpoint /auth/token.
-func (r *Registry) Handler() http.Handler { return r.s }
+// Handler serves /v2/… and the token endpoint /auth/token. fallback, if
+// not nil, is asked about tags a repository does not have. The publisher
+// of Git tags is built on the Registry, and the handler last, with the
+// publisher as its fallback, so no part refers to one not yet built.
+func (r *Registry) Handler(fallback TagFallback) http.Handler {
+	s := *r.s
+	s.tagFallback = fallback
+	return &s
+}
 
 // PutManifest stores body, a manifest of the given media type, in repo and
 // points tags at it, as a push does: the manifest is validated, every blob

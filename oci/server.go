@@ -54,12 +54,12 @@ type Config struct {
 	// Pulls records blob and manifest GETs in the pull log; nil: they are
 	// not recorded.
 	Pulls PullRecorder
-	// TagFallback, when set, is asked about a manifest tag the repository
-	// does not have; if it returns true it has just published the tag (a
-	// commit artifact "git-<sha12>" made on demand) and the lookup is tried
-	// again.
-	TagFallback func(ctx context.Context, repo, tag string) (bool, error)
 }
+
+// TagFallback is asked about a manifest tag a repository does not have; if
+// it returns true it has just published the tag (a commit artifact
+// "git-<sha12>" made on demand) and the lookup is tried again.
+type TagFallback func(ctx context.Context, repo, tag string) (bool, error)
 
 type server struct {
 	store       BlobStore
@@ -70,13 +70,13 @@ type server struct {
 	sparse      bool
 	log         *slog.Logger
 	pulls       PullRecorder // nil when pulls are not recorded
-	tagFallback func(ctx context.Context, repo, tag string) (bool, error)
+	tagFallback TagFallback  // nil: none
 }
 
 // New returns the registry handler, serving /v2/… and the token endpoint
 // /auth/token.
 func New(cfg Config) http.Handler {
-	return NewRegistry(cfg).Handler()
+	return NewRegistry(cfg).Handler(nil)
 }
 
 // TokenPath is where the registry token endpoint is served.

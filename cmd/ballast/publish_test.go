@@ -81,7 +81,7 @@ func newRegistryServer(t *testing.T) *registryServer {
 	srv.Config.Handler = server.NewRouter(server.Routes{
 		Admin: adminapi.New(tokens, authn, server.GCFunc(st, time.Hour), log),
 		LFS:   lfsserver.New(lfsserver.Config{Store: st, Auth: authn, DB: d, Logger: log}),
-		OCI:   s.reg.Handler(),
+		OCI:   s.reg.Handler(nil),
 		Log:   log,
 	})
 	srv.Start()

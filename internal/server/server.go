@@ -27,6 +27,66 @@ import (
 	"github.com/ballastml/ballast/store/local"
 )
 
+// Run builds the server from c and serves until ctx is done or a signal
+// (SIGINT, SIGTERM) arrives. Everything it opened is closed when it
+// returns: the background jobs stop and are waited for first, then the
+// pull log, the store and the database.
+func Run(ctx context.Context, c config.Serve) error {
+	log, err := newLogger(c)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	database, st, err := openStorage(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer database.Close()
+	defer st.Close()
+	acc, err := openAuth(ctx, database, c.AnonymousRead)
+	if err != nil {
+		return err
+	}
+	m := startMonitoring(c, st, log)
+	pulls := pulllog.New(database, pulllog.Options{Logger: log})
+	defer pulls.Close()
+
+	ctx, cancel := context.WithCancel(ctx)
+	var jobs sync.WaitGroup
+	defer jobs.Wait() // runs after cancel, before the closes above
+	defer cancel()
+	hk := housekeeping{store: st, pulls: pulls, every: c.ReapInterval.Duration, grace: c.GCGrace.Duration,
+		retention: c.PullLogRetention.Duration, log: log}
+	jobs.Go(func() { hk.run(ctx) })
+	jobs.Go(func() { st.RunCompactor(ctx) })
+
+	reg := oci.NewRegistry(oci.Config{
+		Store: st, Auth: acc.authn, Tokens: acc.registry, DB: database, PublicURL: c.PublicURL,
+		AllowSparseManifests: c.AllowSparseManifests, Pulls: pulls, Logger: log,
+	})
+	if err := guardGit(c); err != nil {
+		return err
+	}
+	git, err := startGitOps(ctx, &jobs, c.Data, c.GitPollInterval.Duration, database, st, reg, pulls, acc.authn, log)
+	if err != nil {
+		return err
+	}
+	handler := NewRouter(Routes{
+		Admin: adminapi.New(acc.tokens, acc.authn, GCFunc(st, c.GCGrace.Duration), log),
+		API:   git.api,
+		LFS: lfsserver.New(lfsserver.Config{
+			Store: st, Auth: acc.authn, DB: database, PublicURL: c.PublicURL, Pulls: pulls, Logger: log,
+		}),
+		OCI:          reg.Handler(git.publishCommitTag),
+		Log:          log,
+		Metrics:      m,
+		StallTimeout: c.UploadStallTimeout.Duration,
+	})
+	return listenAndServe(ctx, c, handler, log)
+}
+
 func newLogger(c config.Serve) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
@@ -39,30 +99,20 @@ func newLogger(c config.Serve) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
 }
 
-// Run builds the server from c and serves until ctx is done or a signal
-// (SIGINT, SIGTERM) arrives.
-func Run(ctx context.Context, c config.Serve) error {
-	log, err := newLogger(c)
-	if err != nil {
-		return err
-	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
+// openStorage opens the metadata database and the store on the local
+// backend under the data directory.
+func openStorage(ctx context.Context, c config.Serve, log *slog.Logger) (*db.DB, *store.Store, error) {
 	if err := os.MkdirAll(c.Data, 0o750); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+		return nil, nil, fmt.Errorf("data directory: %w", err)
 	}
 	database, err := db.OpenSQLite(ctx, filepath.Join(c.Data, "meta.db"))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer database.Close()
 	backend, err := local.New(filepath.Join(c.Data, "objects"))
 	if err != nil {
-		return err
+		database.Close()
+		return nil, nil, err
 	}
 	opts := store.Options{Logger: log, UploadMemory: int64(c.UploadMemory)}
 	if c.InlineDedup {
@@ -70,25 +120,49 @@ func Run(ctx context.Context, c config.Serve) error {
 	}
 	st, err := store.New(backend, database, opts)
 	if err != nil {
-		return err
+		database.Close()
+		return nil, nil, err
 	}
-	defer st.Close()
+	return database, st, nil
+}
 
+// access is who may do what: the API tokens, the registry tokens of the
+// token flow, and the authenticator that checks both.
+type access struct {
+	tokens   *auth.Tokens
+	registry *auth.RegistryTokens
+	authn    *auth.Authenticator
+}
+
+// openAuth makes the token store, ensures the first admin token
+// (BALLAST_ADMIN_TOKEN, or one generated and printed on first start) and
+// the registry token key.
+func openAuth(ctx context.Context, database *db.DB, anonymousRead bool) (access, error) {
 	tokens := auth.NewTokens(database)
 	generated, err := tokens.EnsureAdmin(ctx, os.Getenv("BALLAST_ADMIN_TOKEN"))
 	if err != nil {
-		return fmt.Errorf("admin token (BALLAST_ADMIN_TOKEN): %w", err)
+		return access{}, fmt.Errorf("admin token (BALLAST_ADMIN_TOKEN): %w", err)
 	}
 	if generated != "" {
 		fmt.Fprintf(os.Stderr, "\nFirst start: created an admin token. It is shown only this once:\n\n    %s\n\nKeep it safe; create scoped tokens with `ballast token create`.\n\n", generated)
 	}
 	key, err := auth.LoadOrCreateKey(ctx, database, "registry-token")
 	if err != nil {
-		return fmt.Errorf("registry token key: %w", err)
+		return access{}, fmt.Errorf("registry token key: %w", err)
 	}
-	registryTokens := auth.NewRegistryTokens(key, registryTokenTTL)
-	authn := auth.NewAuthenticator(tokens, c.AnonymousRead).WithRegistryTokens(registryTokens)
+	registry := auth.NewRegistryTokens(key, registryTokenTTL)
+	return access{tokens: tokens, registry: registry,
+		authn: auth.NewAuthenticator(tokens, anonymousRead).WithRegistryTokens(registry)}, nil
+}
 
+// registryTokenTTL is the lifetime of the tokens of the registry token flow:
+// short, since they are bearer credentials (revoking the API token they
+// were obtained with stops them at once).
+const registryTokenTTL = 5 * time.Minute
+
+// startMonitoring makes the metrics and starts the debug and metrics
+// listeners that c asks for.
+func startMonitoring(c config.Serve, st *store.Store, log *slog.Logger) *metrics.Metrics {
 	if c.DebugAddr != "" {
 		go serveDebug(c.DebugAddr, log)
 	}
@@ -97,56 +171,18 @@ func Run(ctx context.Context, c config.Serve) error {
 	if c.MetricsAddr != "" {
 		go serveMetrics(c.MetricsAddr, m, log)
 	}
+	return m
+}
 
-	pulls := pulllog.New(database, pulllog.Options{Logger: log})
-	defer pulls.Close()
-
-	// The background loops stop, and are waited for, before the pull log,
-	// the store and the database close: deferred calls run last first.
-	ctx, cancel := context.WithCancel(ctx)
-	var loops sync.WaitGroup
-	defer func() {
-		cancel()
-		loops.Wait()
-	}()
-	hk := housekeeping{store: st, pulls: pulls, every: c.ReapInterval.Duration, grace: c.GCGrace.Duration,
-		retention: c.PullLogRetention.Duration, log: log}
-	loops.Go(func() { hk.run(ctx) })
-	loops.Go(func() { st.RunCompactor(ctx) })
-	var git *gitops // set before the server starts; the registry asks it for git-<sha12> tags
-	reg := oci.NewRegistry(oci.Config{
-		Store: st, Auth: authn, Tokens: registryTokens, DB: database, PublicURL: c.PublicURL,
-		AllowSparseManifests: c.AllowSparseManifests, Pulls: pulls, Logger: log,
-		TagFallback: func(ctx context.Context, repo, tag string) (bool, error) {
-			return git.publishCommitTag(ctx, repo, tag)
-		},
-	})
+// guardGit restricts the addresses http(s) Git sources are fetched from.
+func guardGit(c config.Serve) error {
 	allow, err := c.GitAllowPrefixes()
 	if err != nil {
 		return err
 	}
 	gitindex.GuardHTTP(gitindex.GuardOptions{AllowLoopback: c.GitAllowLoopback, Allow: allow})
-	git, err = startGitOps(ctx, &loops, c.Data, c.GitPollInterval.Duration, database, st, reg, pulls, authn, log)
-	if err != nil {
-		return err
-	}
-	handler := NewRouter(Routes{
-		Admin: adminapi.New(tokens, authn, GCFunc(st, c.GCGrace.Duration), log),
-		API:   git.api,
-		LFS: lfsserver.New(lfsserver.Config{
-			Store: st, Auth: authn, DB: database, PublicURL: c.PublicURL, Pulls: pulls, Logger: log,
-		}),
-		OCI:          reg.Handler(),
-		Log:          log,
-		Metrics:      m,
-		StallTimeout: c.UploadStallTimeout.Duration,
-	})
-	return listenAndServe(ctx, c, handler, log)
+	return nil
 }
-
-// registryTokenTTL is the lifetime of the tokens of the registry token flow:
-// short, since they are bearer credentials that cannot be revoked one by one.
-const registryTokenTTL = 5 * time.Minute
 
 func listenAndServe(ctx context.Context, c config.Serve, h http.Handler, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", c.Addr)
@@ -174,53 +210,4 @@ func listenAndServe(ctx context.Context, c config.Serve, h http.Handler, log *sl
 		return err
 	}
 	return nil
-}
-
-// housekeeping is the periodic clean-up of the store and the pull log.
-type housekeeping struct {
-	store     *store.Store
-	pulls     *pulllog.Recorder
-	every     time.Duration // how often
-	grace     time.Duration // for store.GC
-	retention time.Duration // of the pull log; 0: for ever
-	log       *slog.Logger
-}
-
-// run removes leftovers of failed or crashed uploads, data that nothing
-// references any more (store.GC) and pulls older than the retention, at
-// start and then every interval, until ctx is done.
-func (h housekeeping) run(ctx context.Context) {
-	t := time.NewTicker(h.every)
-	defer t.Stop()
-	for {
-		h.once(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (h housekeeping) once(ctx context.Context) {
-	st, log := h.store, h.log
-	if n, err := st.ReapOrphans(ctx); err != nil && ctx.Err() == nil {
-		log.Warn("reaping orphan packs", "err", err)
-	} else if n > 0 {
-		log.Info("reaped orphan packs", "count", n)
-	}
-	if gc, err := st.GC(ctx, h.grace); err != nil && ctx.Err() == nil {
-		log.Warn("garbage collection", "err", err)
-	} else if gc.Blobs+gc.Chunks+gc.Repacked+gc.Packs > 0 {
-		log.Info("garbage collection", "blobs", gc.Blobs, "chunks", gc.Chunks, "repacked", gc.Repacked,
-			"copied_bytes", gc.Copied, "packs", gc.Packs, "freed_bytes", gc.Freed, "dead_bytes_left", gc.Dead)
-	}
-	if h.retention <= 0 {
-		return
-	}
-	if n, err := h.pulls.Prune(ctx, time.Now().Add(-h.retention)); err != nil && ctx.Err() == nil {
-		log.Warn("pruning the pull log", "err", err)
-	} else if n > 0 {
-		log.Info("pruned the pull log", "pulls", n, "older_than", h.retention)
-	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -12,47 +13,82 @@ import (
 	"github.com/ballastml/ballast/oci"
 )
 
+// Routes are the parts NewRouter mounts, and its middleware's settings.
 type Routes struct {
 	Admin http.Handler
 	API   http.Handler // provenance and repository API; nil: not served
 	LFS   http.Handler
-	OCI   http.Handler
+	OCI   http.Handler // nil: not served
 	Log   *slog.Logger
-	// metrics records every request; nil: none.
+	// Metrics records every request, by the protocol label of the route
+	// it took; nil: none.
 	Metrics *metrics.Metrics
-	// stallTimeout cuts off request bodies that stall (httpx.MinBodyRate).
+	// StallTimeout cuts off request bodies that stall (httpx.MinBodyRate).
 	StallTimeout time.Duration
 }
 
+// Protocol labels of the routes, in the metrics.
+const (
+	labelLFS    = "lfs"
+	labelOCI    = "oci"
+	labelAPI    = "api"
+	labelAdmin  = "admin"
+	labelHealth = "health"
+)
+
 // NewRouter mounts the server's parts: health, the admin API under
-// /api/v1/tokens, the provenance and repository API under the rest of /api/v1/, the OCI registry under /v2/ (and its token endpoint), and
-// the Git LFS API on every other path ({repo}.git/info/lfs/…).
+// /api/v1/tokens and /api/v1/gc, the provenance and repository API under
+// the rest of /api/v1/, the OCI registry under /v2/ (and its token
+// endpoint), and the Git LFS API on every other path
+// ({repo}.git/info/lfs/…). Each route carries the protocol label the
+// metrics count it under.
 func NewRouter(d Routes) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("GET /healthz", labelled(labelHealth, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
-	})
+	})))
 	if d.API != nil {
-		mux.Handle("/api/v1/", d.API)
+		mux.Handle("/api/v1/", labelled(labelAPI, d.API))
 	}
-	mux.Handle(adminapi.TokensPath, d.Admin)
-	mux.Handle(adminapi.TokensPath+"/", d.Admin)
-	mux.Handle(adminapi.GCPath, d.Admin)
-	mux.Handle("/", d.LFS)
+	admin := labelled(labelAdmin, d.Admin)
+	mux.Handle(adminapi.TokensPath, admin)
+	mux.Handle(adminapi.TokensPath+"/", admin)
+	mux.Handle(adminapi.GCPath, admin)
+	mux.Handle("/", labelled(labelLFS, d.LFS))
+	var registry http.Handler
 	if d.OCI != nil {
-		mux.Handle(oci.TokenPath, d.OCI)
+		registry = labelled(labelOCI, d.OCI)
+		mux.Handle(oci.TokenPath, registry)
 	}
 	rest := rejectUncleanPaths(mux)
 	return accessLog(httpx.MinBodyRate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The registry gets /v2 paths as sent, not cleaned or redirected by
 		// ServeMux: it validates repository names itself (NAME_INVALID).
-		if d.OCI != nil && (r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/")) {
-			d.OCI.ServeHTTP(w, r)
+		if registry != nil && (r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/")) {
+			registry.ServeHTTP(w, r)
 			return
 		}
 		rest.ServeHTTP(w, r)
 	}), d.StallTimeout), d.Log, d.Metrics)
+}
+
+// routeLabel is the protocol label of the route a request took: accessLog
+// makes one per request (lfs unless a route says otherwise: a path refused
+// before routing is answered in the Git LFS error shape), and the route's
+// labelled wrapper sets it.
+type routeLabel struct{ name string }
+
+type routeLabelKey struct{}
+
+// labelled marks the requests h serves with the protocol label name.
+func labelled(name string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l, ok := r.Context().Value(routeLabelKey{}).(*routeLabel); ok {
+			l.name = name
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // rejectUncleanPaths refuses paths with empty, "." or ".." segments before
@@ -112,6 +148,8 @@ func accessLog(next http.Handler, log *slog.Logger, m *metrics.Metrics) http.Han
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		label := &routeLabel{name: labelLFS}
+		r = r.WithContext(context.WithValue(r.Context(), routeLabelKey{}, label))
 		defer func() {
 			d := time.Since(start)
 			attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.status,
@@ -125,7 +163,7 @@ func accessLog(next http.Handler, log *slog.Logger, m *metrics.Metrics) http.Han
 				case status == 0:
 					status = http.StatusOK // nothing written: net/http sent a 200
 				}
-				m.ObserveRequest(r.Method, r.URL.Path, status, rec.bytes, d)
+				m.ObserveRequest(label.name, r.Method, status, rec.bytes, d)
 			}
 			if p != nil {
 				log.Warn("request aborted", attrs...)

@@ -96,3 +96,34 @@ func TestRouterRecordsMetrics(t *testing.T) {
 		}
 	}
 }
+
+// Every request is counted under the protocol label of the route it took.
+func TestRouterLabelsRoutes(t *testing.T) {
+	for path, want := range map[string]string{
+		"/v2":                              "oci",
+		"/v2/ml/x/manifests/v1":            "oci",
+		"/auth/token":                      "oci",
+		"/healthz":                         "health",
+		"/api/v1/tokens/abc":               "admin",
+		"/api/v1/gc":                       "admin",
+		"/api/v1/repos/ml/x/history":       "api",
+		"/ml/x.git/info/lfs/objects/batch": "lfs",
+		"/ml/x/info/lfs/locks/verify":      "lfs",
+		"/v2x":                             "lfs",
+	} {
+		m := metrics.New(func() store.Stats { return store.Stats{} })
+		ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+		h := NewRouter(Routes{Admin: ok, API: ok, LFS: ok, OCI: ok, Log: slog.New(slog.DiscardHandler), Metrics: m})
+		method := http.MethodPost
+		if path == "/healthz" {
+			method = http.MethodGet
+		}
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, "http://ballast"+path, nil))
+		rec := httptest.NewRecorder()
+		m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		line := `ballast_http_requests_total{code="200",method="` + method + `",protocol="` + want + `"} 1`
+		if !strings.Contains(rec.Body.String(), line) {
+			t.Errorf("%s: no %s in the metrics", path, line)
+		}
+	}
+}

@@ -5,15 +5,12 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/ballastml/ballast/internal/httpapi/adminapi"
-	"github.com/ballastml/ballast/oci"
 	"github.com/ballastml/ballast/store"
 )
 
@@ -107,32 +104,17 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// ObserveRequest records one request to path, answered with status, or
-// aborted mid-answer if status is 0 (code "aborted").
-func (m *Metrics) ObserveRequest(method, path string, status int, bytes int64, d time.Duration) {
-	p := Protocol(path)
+// ObserveRequest records one request served by the route labelled
+// protocol (lfs, oci, api, admin, health), answered with status, or aborted
+// mid-answer if status is 0 (code "aborted").
+func (m *Metrics) ObserveRequest(protocol, method string, status int, bytes int64, d time.Duration) {
 	code := "aborted"
 	if status != 0 {
 		code = strconv.Itoa(status)
 	}
-	m.requests.WithLabelValues(p, methodLabel(method), code).Inc()
-	m.durations.WithLabelValues(p, methodLabel(method)).Observe(d.Seconds())
-	m.sent.WithLabelValues(p).Add(float64(bytes))
-}
-
-// Protocol names the part of the server that answers path.
-func Protocol(path string) string {
-	switch {
-	case path == "/v2" || strings.HasPrefix(path, "/v2/") || path == oci.TokenPath:
-		return "oci"
-	case path == "/healthz":
-		return "health"
-	case strings.HasPrefix(path, adminapi.TokensPath) || path == adminapi.GCPath:
-		return "admin"
-	case strings.HasPrefix(path, "/api/"):
-		return "api"
-	}
-	return "lfs"
+	m.requests.WithLabelValues(protocol, methodLabel(method), code).Inc()
+	m.durations.WithLabelValues(protocol, methodLabel(method)).Observe(d.Seconds())
+	m.sent.WithLabelValues(protocol).Add(float64(bytes))
 }
 
 // methodLabel keeps the label set bounded: a client can send any method.

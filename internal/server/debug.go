@@ -6,7 +6,7 @@ import (
 	"net/http/pprof"
 	"time"
 
-	"github.com/ballastml/ballast/internal/platform/metrics"
+	"github.com/ballastml/ballast/internal/server/metrics"
 )
 
 // serveDebug serves Go's profiling handlers on their own listener, so they

@@ -9,7 +9,7 @@ import (
 
 	"github.com/ballastml/ballast/internal/httpapi/adminapi"
 	"github.com/ballastml/ballast/internal/platform/httpx"
-	"github.com/ballastml/ballast/internal/platform/metrics"
+	"github.com/ballastml/ballast/internal/server/metrics"
 	"github.com/ballastml/ballast/oci"
 )
 

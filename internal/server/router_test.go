@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ballastml/ballast/internal/platform/metrics"
+	"github.com/ballastml/ballast/internal/server/metrics"
 	"github.com/ballastml/ballast/store"
 )
 

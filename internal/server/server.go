@@ -20,7 +20,7 @@ import (
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/internal/platform/config"
 	"github.com/ballastml/ballast/internal/platform/db"
-	"github.com/ballastml/ballast/internal/platform/metrics"
+	"github.com/ballastml/ballast/internal/server/metrics"
 	"github.com/ballastml/ballast/lfsserver"
 	"github.com/ballastml/ballast/oci"
 	"github.com/ballastml/ballast/store"

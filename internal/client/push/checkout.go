@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
+	"github.com/ballastml/ballast/internal/format/lfspointer"
 	"github.com/ballastml/ballast/internal/format/modelpack"
 	"github.com/ballastml/ballast/internal/gitops/gitindex"
 )
@@ -109,7 +110,7 @@ func (c *Checkout) tagName(ref string) string {
 // pointers are ordinary Git files; one that starts like a pointer but
 // breaks the rules is a Problem.
 func (c *Commit) add(f *object.File) error {
-	if f.Size > gitindex.MaxPointerSize || (f.Mode != filemode.Regular && f.Mode != filemode.Executable) {
+	if f.Size > lfspointer.MaxSize || (f.Mode != filemode.Regular && f.Mode != filemode.Executable) {
 		return nil
 	}
 	r, err := f.Reader()
@@ -121,7 +122,7 @@ func (c *Commit) add(f *object.File) error {
 	if err != nil {
 		return err
 	}
-	p, err := gitindex.ParsePointer(b)
+	p, err := lfspointer.Parse(b)
 	switch {
 	case err == nil:
 		c.Files = append(c.Files, modelpack.File{Path: f.Name, OID: p.OID, Size: p.Size})

@@ -5,6 +5,8 @@ import (
 	"io"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/ballastml/ballast/internal/format/lfspointer"
 )
 
 const (
@@ -29,9 +31,9 @@ type blobCache struct {
 	read     func() // counts blob reads
 }
 
-// parsed is the outcome of ParsePointer on a blob.
+// parsed is the outcome of lfspointer.Parse on a blob.
 type parsed struct {
-	ptr Pointer
+	ptr lfspointer.Pointer
 	err error
 }
 
@@ -45,21 +47,21 @@ func newBlobCache(m mirror, read func()) blobCache {
 
 // classify says what the blob h is at a path for which tracked reports
 // whether Git LFS tracks it: a pointer, a problem (kind and detail), or
-// neither. Blobs larger than MaxPointerSize are never read.
-func (b *blobCache) classify(h plumbing.Hash, tracked func() bool) (ptr *Pointer, kind, detail string, err error) {
+// neither. Blobs larger than lfspointer.MaxSize are never read.
+func (b *blobCache) classify(h plumbing.Hash, tracked func() bool) (ptr *lfspointer.Pointer, kind, detail string, err error) {
 	size, err := b.size(h)
 	switch {
 	case err != nil:
 		return nil, "", "", err
 	case size == 0:
 		return nil, "", "", nil // git-lfs keeps empty files as they are
-	case size > MaxPointerSize && tracked():
+	case size > lfspointer.MaxSize && tracked():
 		return nil, ProblemOversizedPointer, fmt.Sprintf(
 			"tracked by Git LFS but %d bytes: a pointer file has at most %d (the file was committed without Git LFS)",
-			size, MaxPointerSize), nil
+			size, lfspointer.MaxSize), nil
 	case size > largeFile:
 		return nil, ProblemLargeNonLFS, fmt.Sprintf("%d bytes, not tracked by Git LFS", size), nil
-	case size > MaxPointerSize:
+	case size > lfspointer.MaxSize:
 		return nil, "", "", nil
 	}
 	p, err := b.pointer(h)
@@ -90,12 +92,12 @@ func (b *blobCache) pointer(h plumbing.Hash) (parsed, error) {
 	if p, ok := b.pointers[h]; ok {
 		return p, nil
 	}
-	data, err := b.readBlob(h, MaxPointerSize)
+	data, err := b.readBlob(h, lfspointer.MaxSize)
 	if err != nil {
 		return parsed{}, err
 	}
 	var p parsed
-	p.ptr, p.err = ParsePointer(data)
+	p.ptr, p.err = lfspointer.Parse(data)
 	if len(b.pointers) >= maxCachedBlobs {
 		clear(b.pointers)
 	}

@@ -16,7 +16,7 @@
 // before (a revert) reuses that listing without reading Git objects. Only
 // blobs of at most 1024 bytes are read as pointer candidates.
 //
-// Pointers are recognised by the git-lfs pointer rules (ParsePointer).
+// Pointers are recognised by the git-lfs pointer rules (lfspointer.Parse).
 // .gitattributes files, at the root and in subdirectories, say which paths
 // Git LFS tracks (filter=lfs). A tracked path holding something that is
 // not a pointer is reported as a Problem, as is a large file outside Git

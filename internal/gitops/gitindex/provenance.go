@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -14,6 +15,9 @@ const (
 	defaultLimit = 100
 	maxLimit     = 1000
 )
+
+// oidRE is a Git LFS oid: 64 lower-case hex digits.
+var oidRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 func clampLimit(n int) int {
 	if n <= 0 {

@@ -1,4 +1,4 @@
-package gitindex
+package lfspointer
 
 import (
 	"bytes"
@@ -9,9 +9,9 @@ import (
 	"strings"
 )
 
-// MaxPointerSize is the largest blob that can be a pointer file; larger
+// MaxSize is the largest blob that can be a pointer file; larger
 // blobs are never read as pointer candidates. git-lfs uses the same bound.
-const MaxPointerSize = 1024
+const MaxSize = 1024
 
 // Pointer is a parsed Git LFS pointer file.
 type Pointer struct {
@@ -36,15 +36,15 @@ var pointerVersions = []string{
 	"https://hawser.github.com/spec/v1",
 }
 
-// ParsePointer parses data as a Git LFS pointer file by the rules of the
+// Parse parses data as a Git LFS pointer file by the rules of the
 // git-lfs specification (Reference: git-lfs docs/spec.md): at most 1024
 // bytes; every line "key value" ending in LF; "version" first with a known
 // spec URL; the other keys in ascending order, each once; "oid
 // sha256:<64 hex>" and "size <n>" required; no keys but those and
 // "ext-<digit>-<name>" extensions.
-func ParsePointer(data []byte) (Pointer, error) {
-	if len(data) > MaxPointerSize {
-		return Pointer{}, fmt.Errorf("%w: %d bytes, a pointer has at most %d", errNotPointer, len(data), MaxPointerSize)
+func Parse(data []byte) (Pointer, error) {
+	if len(data) > MaxSize {
+		return Pointer{}, fmt.Errorf("%w: %d bytes, a pointer has at most %d", errNotPointer, len(data), MaxSize)
 	}
 	if !bytes.HasSuffix(data, []byte("\n")) {
 		return Pointer{}, fmt.Errorf("%w: does not end with a line feed", errNotPointer)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ballastml/ballast/internal/platform/metrics"
+	"github.com/ballastml/ballast/internal/server/metrics"
 	"github.com/ballastml/ballast/store"
 )
 

@@ -1,4 +1,4 @@
-package gitindex
+package lfspointer
 
 import (
 	"strings"
@@ -13,7 +13,7 @@ const (
 	extLine0 = "ext-0-foo sha256:" + testOID + "\n"
 )
 
-func TestParsePointer(t *testing.T) {
+func TestParse(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		data string
@@ -24,14 +24,14 @@ func TestParsePointer(t *testing.T) {
 		{"extensions", v1 + extLine0 + "ext-1-bar sha256:" + testOID + "\n" + oidLine + "size 1\n", 1},
 		{"legacy version", "version https://hawser.github.com/spec/v1\n" + oidLine + "size 2\n", 2},
 	} {
-		p, err := ParsePointer([]byte(tc.data))
+		p, err := Parse([]byte(tc.data))
 		if err != nil || p.OID != testOID || p.Size != tc.size {
 			t.Errorf("%s: %+v, %v", tc.name, p, err)
 		}
 	}
 }
 
-func TestParsePointerRejects(t *testing.T) {
+func TestParseRejects(t *testing.T) {
 	for name, data := range map[string]string{
 		"empty":             "",
 		"no final newline":  strings.TrimSuffix(goodPtr, "\n"),
@@ -53,27 +53,27 @@ func TestParsePointerRejects(t *testing.T) {
 		"two spaces":        v1 + "oid  sha256:" + testOID + "\n" + "size 1\n",
 		"trailing space":    v1 + oidLine + "size 1 \n",
 		"bad extension":     v1 + "ext-0-foo nothash\n" + oidLine + "size 1\n",
-		"too large":         goodPtr + strings.Repeat("x", MaxPointerSize),
+		"too large":         goodPtr + strings.Repeat("x", MaxSize),
 		"text file":         "just some text\n",
 	} {
-		if p, err := ParsePointer([]byte(data)); err == nil {
+		if p, err := Parse([]byte(data)); err == nil {
 			t.Errorf("%s: accepted as %+v", name, p)
 		}
 	}
 }
 
-func FuzzParsePointer(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	f.Add([]byte(goodPtr))
 	f.Add([]byte(v1 + extLine0 + oidLine + "size 0\n"))
 	f.Add([]byte(v1 + oidLine + "size 18446744073709551615\n"))
 	f.Add([]byte("version \n"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := ParsePointer(data)
+		p, err := Parse(data)
 		if err != nil {
 			return
 		}
-		if !oidRE.MatchString(p.OID) || p.Size < 0 || len(data) > MaxPointerSize {
+		if !oidRE.MatchString(p.OID) || p.Size < 0 || len(data) > MaxSize {
 			t.Fatalf("accepted %q as %+v", data, p)
 		}
 	})

@@ -15,9 +15,9 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
+	"github.com/ballastml/ballast/internal/format/gitglob"
 	"github.com/ballastml/ballast/internal/format/lfspointer"
 	"github.com/ballastml/ballast/internal/format/modelpack"
-	"github.com/ballastml/ballast/internal/gitops/gitindex"
 )
 
 // Checkout is a local Git repository.
@@ -150,12 +150,11 @@ func (c *Checkout) ObjectPath(oid string) string {
 
 // Select returns the files of c that pathFilter selects, with the
 // semantics of a connected repository's path filter
-// (gitindex.Source.MatchPath): "" selects all.
+// (gitglob.MatchFilter): "" selects all.
 func (c Commit) Select(pathFilter string) []modelpack.File {
-	src := gitindex.Source{PathFilter: pathFilter}
 	var out []modelpack.File
 	for _, f := range c.Files {
-		if src.MatchPath(f.Path) {
+		if gitglob.MatchFilter(pathFilter, f.Path) {
 			out = append(out, f)
 		}
 	}

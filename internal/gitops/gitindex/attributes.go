@@ -3,38 +3,15 @@ package gitindex
 import (
 	"bytes"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/ballastml/ballast/internal/format/gitglob"
 )
-
-// pathPattern is a gitignore-style pattern, matched against paths relative
-// to the directory it applies to.
-type pathPattern struct {
-	re       *regexp.Regexp
-	basename bool // the pattern has no '/' and matches a path's last component
-}
-
-// compilePathPattern compiles a pattern without a trailing '/'. A leading
-// '/' only anchors the pattern, which any '/' does.
-func compilePathPattern(pattern string) (pathPattern, error) {
-	re, err := compileGlob(strings.TrimPrefix(pattern, "/"), true)
-	if err != nil {
-		return pathPattern{}, err
-	}
-	return pathPattern{re: re, basename: !strings.Contains(pattern, "/")}, nil
-}
-
-func (p pathPattern) match(rel string) bool {
-	if p.basename {
-		return p.re.MatchString(path.Base(rel))
-	}
-	return p.re.MatchString(rel)
-}
 
 // attrRule is a .gitattributes line that mentions the filter attribute.
 type attrRule struct {
-	pathPattern
+	gitglob.Pattern
 	lfs bool // filter=lfs; unset, unspecified or another driver is false
 }
 
@@ -56,11 +33,11 @@ func parseAttributes(data []byte) []attrRule {
 		if !mentioned {
 			continue
 		}
-		pp, err := compilePathPattern(pattern)
+		pp, err := gitglob.CompilePattern(pattern)
 		if err != nil {
 			continue
 		}
-		rules = append(rules, attrRule{pathPattern: pp, lfs: lfs})
+		rules = append(rules, attrRule{Pattern: pp, lfs: lfs})
 	}
 	return rules
 }
@@ -136,7 +113,7 @@ func (a *attributes) tracked(p string) bool {
 		}
 		rules := a.rules(dir)
 		for i := len(rules) - 1; i >= 0; i-- {
-			if rules[i].match(rel) {
+			if rules[i].Match(rel) {
 				return rules[i].lfs
 			}
 		}

@@ -1,6 +1,10 @@
 package gitindex
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ballastml/ballast/internal/format/gitglob"
+)
 
 func TestCompileGlob(t *testing.T) {
 	for _, tc := range []struct {
@@ -32,7 +36,7 @@ func TestCompileGlob(t *testing.T) {
 		{"a+b(c).bin", "a+b(c).bin", true},
 		{"modèle.bin", "modèle.bin", true},
 	} {
-		re, err := compileGlob(tc.pattern, true)
+		re, err := gitglob.Compile(tc.pattern, true)
 		if err != nil {
 			t.Errorf("%q: %v", tc.pattern, err)
 			continue

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ballastml/ballast/internal/format/gitglob"
 	"github.com/ballastml/ballast/internal/platform/name"
 )
 
@@ -27,7 +28,7 @@ func (s Source) MatchTag(tag string) bool {
 	if s.TagPattern == "" || s.TagPattern == "*" {
 		return true
 	}
-	re, err := compileGlob(s.TagPattern, false)
+	re, err := gitglob.Compile(s.TagPattern, false)
 	return err == nil && re.MatchString(tag)
 }
 
@@ -36,18 +37,7 @@ func (s Source) MatchTag(tag string) bool {
 // pattern: "*.onnx" matches at any depth, "models/**" everything under
 // models/, and a trailing '/' ("models/") means the same as "/**".
 func (s Source) MatchPath(p string) bool {
-	if s.PathFilter == "" {
-		return true
-	}
-	pp, err := compilePathFilter(s.PathFilter)
-	return err == nil && pp.match(p)
-}
-
-func compilePathFilter(filter string) (pathPattern, error) {
-	if strings.HasSuffix(filter, "/") {
-		filter += "**"
-	}
-	return compilePathPattern(filter)
+	return gitglob.MatchFilter(s.PathFilter, p)
 }
 
 // checkSource validates repo and src and returns src with defaults set.
@@ -62,10 +52,10 @@ func checkSource(repo string, src Source) (Source, error) {
 	if err := checkURL(src); err != nil {
 		return Source{}, fmt.Errorf("%w: %w", ErrInvalidSource, err)
 	}
-	if _, err := compileGlob(src.TagPattern, false); err != nil {
+	if _, err := gitglob.Compile(src.TagPattern, false); err != nil {
 		return Source{}, fmt.Errorf("%w: tag pattern %q: %v", ErrInvalidSource, src.TagPattern, err)
 	}
-	if _, err := compilePathFilter(src.PathFilter); src.PathFilter != "" && err != nil {
+	if _, err := gitglob.CompileFilter(src.PathFilter); src.PathFilter != "" && err != nil {
 		return Source{}, fmt.Errorf("%w: path filter %q: %v", ErrInvalidSource, src.PathFilter, err)
 	}
 	return src, nil

@@ -1,11 +1,11 @@
-package gitindex
+package gitglob
 
 import (
 	"regexp"
 	"strings"
 )
 
-// compileGlob translates a wildcard pattern into an anchored regular
+// Compile translates a wildcard pattern into an anchored regular
 // expression. '?' matches one character, '[...]' a class ('[!...]' negated)
 // and '\' escapes the next character.
 //
@@ -15,7 +15,7 @@ import (
 // "/**" matches everything inside, "/**/" matches zero or more directories,
 // and other runs of '*' act as one '*'. Without pathname, '*' matches any
 // run of characters, '/' included.
-func compileGlob(pattern string, pathname bool) (*regexp.Regexp, error) {
+func Compile(pattern string, pathname bool) (*regexp.Regexp, error) {
 	star, one := ".*", "."
 	if pathname {
 		star, one = "[^/]*", "[^/]"

@@ -175,10 +175,10 @@ func (s *Store) deleteBlob(ctx context.Context, d string) (bool, error) {
 		for _, q := range []string{
 			`DELETE FROM staged_blobs WHERE digest = ?`,
 			`DELETE FROM blob_chunks WHERE digest = ?`,
+			// Rows of other packages that name the blob go with it
+			// (ON DELETE CASCADE), such as the publisher's record of
+			// image-form tar layers: a deleted layer is built again.
 			`DELETE FROM blobs WHERE digest = ?`,
-			// The publisher's record of image-form tar layers names blobs
-			// by digest; a deleted layer must be built again.
-			`DELETE FROM publish_tar_layers WHERE digest = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, d); err != nil {
 				return false, fmt.Errorf("store index: gc: delete blob %s: %w", d, err)

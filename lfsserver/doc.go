@@ -46,4 +46,10 @@
 // A download whose stored bytes fail verification mid-stream is aborted
 // (the connection is cut): a client never receives a complete 200 or 206
 // with wrong bytes.
+//
+// Not a library: the package is part of the ballast server. Its API takes
+// the module's internal types (such as *db.DB and *auth.Identity), so code
+// outside this module cannot use it; it sits at the top level of the tree
+// because it is one of the product's named parts, and its exported names
+// are what the server's other packages call.
 package lfsserver

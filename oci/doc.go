@@ -5,4 +5,10 @@
 // through the LFS API of the same repository.
 //
 // Reference: https://github.com/opencontainers/distribution-spec/blob/main/spec.md
+//
+// Not a library: the package is part of the ballast server. Its API takes
+// the module's internal types (such as *db.DB and *auth.Identity), so code
+// outside this module cannot use it; it sits at the top level of the tree
+// because it is one of the product's named parts, and its exported names
+// are what the server's other packages call.
 package oci

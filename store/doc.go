@@ -25,4 +25,10 @@
 //     BLAKE3 hash) before returning its bytes; a mismatch is ErrCorrupt, never
 //     wrong bytes, and neither is a recipe that ends short.
 //   - Memory per Put and per Open is bounded and independent of blob size.
+//
+// Not a library: the package is part of the ballast server. Its API takes
+// the module's internal types (such as *db.DB and *auth.Identity), so code
+// outside this module cannot use it; it sits at the top level of the tree
+// because it is one of the product's named parts, and its exported names
+// are what the server's other packages call.
 package store

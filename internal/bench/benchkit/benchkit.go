@@ -1,5 +1,5 @@
-// Package benchkit holds what the benchmark programs (internal/bench,
-// internal/ocibench) share: a loopback-only environment for child
+// Package benchkit holds what the benchmark programs (internal/bench/lfsbench,
+// internal/bench/ocibench) share: a loopback-only environment for child
 // processes, a free loopback port, the load average printed beside every
 // figure, MiB/s, and NullServer, the ceiling: a Git LFS and OCI server that
 // does the least work the real clients accept, so that a client timed

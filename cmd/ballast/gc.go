@@ -41,7 +41,7 @@ everything unreferenced now). Needs an admin token.`,
 			}
 			req := adminapi.GCRequest{Compact: compact}
 			if compact {
-				c.http.Timeout = 0 // compaction takes as long as the backlog needs; Ctrl-C stops waiting
+				c.NoTimeout() // compaction takes as long as the backlog needs; Ctrl-C stops waiting
 			}
 			if cmd.Flags().Changed("grace") {
 				if grace < 0 {
@@ -50,7 +50,7 @@ everything unreferenced now). Needs an admin token.`,
 				req.Grace = grace.String()
 			}
 			var res adminapi.GCResult
-			if err := c.do(cmd.Context(), http.MethodPost, adminapi.GCPath, req, &res); err != nil {
+			if err := c.Do(cmd.Context(), http.MethodPost, adminapi.GCPath, req, &res); err != nil {
 				return err
 			}
 			if asJSON {

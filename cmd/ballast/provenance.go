@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ballastml/ballast/internal/client/apiclient"
 	"github.com/ballastml/ballast/internal/httpapi/api"
 )
 
@@ -200,11 +201,11 @@ func printDiff(w io.Writer, d api.Diff) error {
 
 // getAll GETs path with query q page after page: page decodes into a
 // fresh T, is handed to each, which returns the next page's cursor.
-func getAll[T any](ctx context.Context, c *client, path string, q url.Values, each func(*T) string) error {
+func getAll[T any](ctx context.Context, c *apiclient.Client, path string, q url.Values, each func(*T) string) error {
 	q.Set("limit", "1000")
 	for {
 		var page T
-		if err := c.do(ctx, http.MethodGet, path+"?"+q.Encode(), nil, &page); err != nil {
+		if err := c.Do(ctx, http.MethodGet, path+"?"+q.Encode(), nil, &page); err != nil {
 			return err
 		}
 		next := each(&page)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ballastml/ballast/internal/client/apiclient"
 	"github.com/ballastml/ballast/internal/httpapi/api"
 	"github.com/ballastml/ballast/internal/platform/name"
 )
@@ -32,7 +33,7 @@ and disconnecting need admin access to the repository, syncing write access.`,
 
 // forRepo returns an API client and the path of an endpoint of repo, such
 // as "/git".
-func (f *clientFlags) forRepo(repo, endpoint string) (*client, string, error) {
+func (f *clientFlags) forRepo(repo, endpoint string) (*apiclient.Client, string, error) {
 	if err := name.ValidateRepo(repo); err != nil {
 		return nil, "", err
 	}
@@ -62,7 +63,7 @@ func newRepoConnectCmd(cf *clientFlags) *cobra.Command {
 				}
 			}
 			var st api.GitStatus
-			if err := c.do(cmd.Context(), http.MethodPut, path, req, &st); err != nil {
+			if err := c.Do(cmd.Context(), http.MethodPut, path, req, &st); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Connected %s to %s\nIndex it now with: ballast repo sync %s\n", st.Repo, st.Git.URL, st.Repo)
@@ -103,7 +104,7 @@ func newRepoSyncCmd(cf *clientFlags) *cobra.Command {
 				return err
 			}
 			var res api.SyncResult
-			if err := c.do(cmd.Context(), http.MethodPost, path, nil, &res); err != nil {
+			if err := c.Do(cmd.Context(), http.MethodPost, path, nil, &res); err != nil {
 				return err
 			}
 			return printSync(cmd.OutOrStdout(), res)
@@ -139,7 +140,7 @@ func newRepoShowCmd(cf *clientFlags) *cobra.Command {
 				return err
 			}
 			var st api.GitStatus
-			if err := c.do(cmd.Context(), http.MethodGet, path, nil, &st); err != nil {
+			if err := c.Do(cmd.Context(), http.MethodGet, path, nil, &st); err != nil {
 				return err
 			}
 			if asJSON {
@@ -223,7 +224,7 @@ func newRepoDisconnectCmd(cf *clientFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := c.do(cmd.Context(), http.MethodDelete, path, nil, nil); err != nil {
+			if err := c.Do(cmd.Context(), http.MethodDelete, path, nil, nil); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Disconnected %s\n", args[0])

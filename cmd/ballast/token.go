@@ -50,7 +50,7 @@ func newTokenCreateCmd(cf *clientFlags) *cobra.Command {
 				return err
 			}
 			var tok adminapi.Token
-			if err := c.do(cmd.Context(), http.MethodPost, adminapi.TokensPath, req, &tok); err != nil {
+			if err := c.Do(cmd.Context(), http.MethodPost, adminapi.TokensPath, req, &tok); err != nil {
 				return err
 			}
 			printCreated(cmd.OutOrStdout(), tok, quiet)
@@ -99,7 +99,7 @@ func newTokenListCmd(cf *clientFlags) *cobra.Command {
 				return err
 			}
 			var list adminapi.TokenList
-			if err := c.do(cmd.Context(), http.MethodGet, adminapi.TokensPath, nil, &list); err != nil {
+			if err := c.Do(cmd.Context(), http.MethodGet, adminapi.TokensPath, nil, &list); err != nil {
 				return err
 			}
 			if asJSON {
@@ -144,7 +144,7 @@ func newTokenRevokeCmd(cf *clientFlags) *cobra.Command {
 				return err
 			}
 			path := adminapi.TokensPath + "/" + url.PathEscape(args[0])
-			if err := c.do(cmd.Context(), http.MethodDelete, path, nil, nil); err != nil {
+			if err := c.Do(cmd.Context(), http.MethodDelete, path, nil, nil); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Revoked token %s\n", args[0])

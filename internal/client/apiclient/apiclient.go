@@ -1,8 +1,10 @@
-package main
+// Package apiclient calls ballast's JSON API (/api/v1) for the command
+// line: JSON in and out, the token as a Bearer credential, and error
+// answers turned into errors carrying the server's message.
+package apiclient
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,70 +12,52 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
-
-	"github.com/spf13/cobra"
 
 	"github.com/ballastml/ballast/internal/platform/httpx"
 )
 
+// Errors of New.
 var (
-	errNoServer = errors.New("no server given: pass --server URL or set BALLAST_URL")
-	errNoToken  = errors.New("no token given: pass --token or set BALLAST_TOKEN")
+	ErrNoServer = errors.New("no server given: pass --server URL or set BALLAST_URL")
+	ErrNoToken  = errors.New("no token given: pass --token or set BALLAST_TOKEN")
 )
 
 // maxResponse bounds how much of a server response the client reads.
 const maxResponse = 32 << 20
 
-// clientFlags are the flags of commands that talk to a running server.
-// Flag defaults stay empty and the environment is read at run time, so
-// --help never prints a token.
-type clientFlags struct {
-	server string
-	token  string
-}
-
-func (f *clientFlags) register(cmd *cobra.Command) {
-	fl := cmd.PersistentFlags()
-	fl.StringVar(&f.server, "server", "", "ballast server URL (default $BALLAST_URL)")
-	fl.StringVar(&f.token, "token", "", "access token (default $BALLAST_TOKEN)")
-}
-
-// client returns an API client for the flags, falling back to the
-// environment.
-func (f *clientFlags) client() (*client, error) {
-	server := cmp.Or(f.server, os.Getenv("BALLAST_URL"))
-	token := cmp.Or(f.token, os.Getenv("BALLAST_TOKEN"))
-	if server == "" {
-		return nil, errNoServer
+// New returns a client of the server at base (an http or https URL)
+// sending token.
+func New(base, token string) (*Client, error) {
+	if base == "" {
+		return nil, ErrNoServer
 	}
 	if token == "" {
-		return nil, errNoToken
+		return nil, ErrNoToken
 	}
-	u, err := url.Parse(server)
+	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("server %q: want an http:// or https:// URL", server)
+		return nil, fmt.Errorf("server %q: want an http:// or https:// URL", base)
 	}
-	return &client{
-		base:  strings.TrimSuffix(server, "/"),
+	return &Client{
+		base:  strings.TrimSuffix(base, "/"),
 		token: token,
 		http:  &http.Client{Timeout: time.Minute},
 	}, nil
 }
 
-// client calls ballast's JSON API.
-type client struct {
+// Client calls ballast's JSON API.
+type Client struct {
 	base  string
 	token string
 	http  *http.Client
 }
 
-// do sends in (if non-nil) as JSON and decodes a successful response into
+// Do sends in (if non-nil) as JSON and decodes a successful response into
 // out (if non-nil). An error response becomes an error carrying the
 // server's message.
-func (c *client) do(ctx context.Context, method, path string, in, out any) error {
+func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
 	req, err := c.newRequest(ctx, method, path, in)
 	if err != nil {
 		return err
@@ -95,7 +79,7 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 	return nil
 }
 
-func (c *client) newRequest(ctx context.Context, method, path string, in any) (*http.Request, error) {
+func (c *Client) newRequest(ctx context.Context, method, path string, in any) (*http.Request, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -130,3 +114,7 @@ func apiError(resp *http.Response) error {
 	}
 	return fmt.Errorf("server answered %s: %s", resp.Status, text)
 }
+
+// NoTimeout lets calls take as long as the server needs (a compaction);
+// only their context ends them.
+func (c *Client) NoTimeout() { c.http.Timeout = 0 }

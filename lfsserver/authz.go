@@ -1,7 +1,6 @@
 package lfsserver
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/ballastml/ballast/internal/platform/auth"
@@ -28,17 +27,7 @@ func (s *server) authorize(r *http.Request, repo string, l auth.Level) (*auth.Id
 	return id, require(id, repo, l)
 }
 
-// require checks that id holds level l on repo. Anonymous callers are asked
-// for credentials (401); authenticated ones are refused (403) whether or not
-// the repository exists, so a refusal never reveals existence.
+// require checks that id holds level l on repo (auth.Require).
 // Reference: git-lfs docs/api/batch.md ("401 - The authentication
 // credentials are needed", "403 - The user has read, but not write access").
-func require(id *auth.Identity, repo string, l auth.Level) error {
-	switch {
-	case id.Allows(repo, l):
-		return nil
-	case id.Anonymous:
-		return fmt.Errorf("%w: %s access to %q needs a token", auth.ErrNoCredentials, l, repo)
-	}
-	return fmt.Errorf("%w: %s has no %s access to repository %q", errForbidden, id.User, l, repo)
-}
+func require(id *auth.Identity, repo string, l auth.Level) error { return auth.Require(id, repo, l) }

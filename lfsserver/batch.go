@@ -9,9 +9,10 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/store"
-	"github.com/opencontainers/go-digest"
 )
 
 // Operations, transfer adapter and hash algorithm of the Batch API.

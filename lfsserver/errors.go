@@ -40,6 +40,7 @@ var statusTable = []struct {
 	{auth.ErrNoCredentials, http.StatusUnauthorized},
 	{auth.ErrInvalidToken, http.StatusUnauthorized},
 	{errForbidden, http.StatusForbidden},
+	{auth.ErrForbidden, http.StatusForbidden},
 	{errNotFound, http.StatusNotFound},
 	{store.ErrNotFound, http.StatusNotFound},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed},

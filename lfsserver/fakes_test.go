@@ -11,9 +11,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/store"
-	"github.com/opencontainers/go-digest"
 )
 
 // fakeStore is an in-memory BlobStore with the store's contract: Put hashes

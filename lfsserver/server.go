@@ -8,10 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/internal/platform/db"
 	"github.com/ballastml/ballast/store"
-	"github.com/opencontainers/go-digest"
 )
 
 // BlobStore is what the LFS server needs of the store; *store.Store
@@ -32,16 +33,10 @@ type BlobStore interface {
 	CheckSpace(ctx context.Context, bytes int64) error
 }
 
-// Authenticator turns a request into the identity of its caller. It returns
-// auth.ErrNoCredentials or auth.ErrInvalidToken when it cannot.
-type Authenticator interface {
-	Authenticate(r *http.Request) (*auth.Identity, error)
-}
-
 // Config configures the LFS server. Store and Auth are required.
 type Config struct {
 	Store BlobStore
-	Auth  Authenticator
+	Auth  auth.RequestAuthenticator
 	// DB holds the locks. Without it the locking API answers 404, which
 	// Git LFS clients read as "locking not supported".
 	DB *db.DB
@@ -67,7 +62,7 @@ const (
 // server is the http.Handler returned by New.
 type server struct {
 	store   BlobStore
-	auth    Authenticator
+	auth    auth.RequestAuthenticator
 	locks   *lockStore // nil when locking is off
 	baseURL string
 	docURL  string

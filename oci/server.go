@@ -30,15 +30,10 @@ type BlobStore interface {
 	CancelUpload(ctx context.Context, repo, id string) error
 }
 
-// Authenticator turns a request into its caller's identity.
-type Authenticator interface {
-	Authenticate(r *http.Request) (*auth.Identity, error)
-}
-
 // Config configures the registry. Store, Auth and DB are required.
 type Config struct {
 	Store BlobStore
-	Auth  Authenticator
+	Auth  auth.RequestAuthenticator
 	// Tokens issues and checks the short-lived registry tokens of the token
 	// flow (GET {PublicURL}/auth/token).
 	Tokens *auth.RegistryTokens
@@ -63,7 +58,7 @@ type TagFallback func(ctx context.Context, repo, tag string) (bool, error)
 
 type server struct {
 	store       BlobStore
-	auth        Authenticator
+	auth        auth.RequestAuthenticator
 	tokens      *auth.RegistryTokens
 	db          *db.DB
 	public      string

@@ -12,16 +12,11 @@ import (
 	"github.com/ballastml/ballast/internal/platform/name"
 )
 
-// Authenticator turns a request into its caller's identity.
-type Authenticator interface {
-	Authenticate(r *http.Request) (*auth.Identity, error)
-}
-
 // Config configures the API. Index, Pulls and Auth are required.
 type Config struct {
 	Index *gitindex.Indexer
 	Pulls *pulllog.Recorder
-	Auth  Authenticator
+	Auth  auth.RequestAuthenticator
 	// Published returns the digest of the OCI manifest that ref of repo
 	// was published as, or "" if it was not; ref is as the client gave it
 	// (a tag, branch, commit sha or sha prefix). Nil: the manifest_digest
@@ -122,15 +117,7 @@ func (a *api) authenticate(r *http.Request) (*auth.Identity, error) {
 	return id, err
 }
 
-// require checks that the caller holds level l on repo. Refusals do not
-// depend on whether the repository exists, so they reveal nothing.
+// require checks that the caller holds level l on repo (auth.Require).
 func require(r *http.Request, repo string, l auth.Level) error {
-	id := auth.FromContext(r.Context())
-	switch {
-	case id.Allows(repo, l):
-		return nil
-	case id.Anonymous:
-		return fmt.Errorf("%w: %s access to %q needs a token", auth.ErrNoCredentials, l, repo)
-	}
-	return fmt.Errorf("%w: %s has no %s access to repository %q", errForbidden, id.User, l, repo)
+	return auth.Require(auth.FromContext(r.Context()), repo, l)
 }

@@ -35,6 +35,7 @@ var statuses = []httpx.ErrorStatus{
 	{Err: auth.ErrNoCredentials, Status: http.StatusUnauthorized, Code: "unauthorized"},
 	{Err: auth.ErrInvalidToken, Status: http.StatusUnauthorized, Code: "unauthorized"},
 	{Err: errForbidden, Status: http.StatusForbidden, Code: "forbidden"},
+	{Err: auth.ErrForbidden, Status: http.StatusForbidden, Code: "forbidden"},
 	{Err: errNotFound, Status: http.StatusNotFound, Code: "not_found"},
 	{Err: errMethod, Status: http.StatusMethodNotAllowed, Code: "method_not_allowed"},
 	{Err: httpx.ErrTooLarge, Status: http.StatusRequestEntityTooLarge, Code: "too_large"},

@@ -11,6 +11,14 @@ import (
 // AnonymousUser is the user name of an anonymous identity.
 const AnonymousUser = "anonymous"
 
+// RequestAuthenticator turns a request into the identity of its caller,
+// or fails with ErrNoCredentials or ErrInvalidToken. *Authenticator is the
+// server's; the protocol packages take this interface so their tests can
+// use fakes.
+type RequestAuthenticator interface {
+	Authenticate(r *http.Request) (*Identity, error)
+}
+
 // Authenticator turns a request's credentials into an Identity.
 type Authenticator struct {
 	tokens        *Tokens

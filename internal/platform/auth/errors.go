@@ -9,6 +9,8 @@ var (
 	// ErrInvalidToken: the token is unknown, revoked or expired, or the
 	// Authorization header is malformed.
 	ErrInvalidToken = errors.New("invalid, revoked or expired token")
+	// ErrForbidden: the caller is known but lacks the access it asked for.
+	ErrForbidden = errors.New("forbidden")
 	// ErrInvalidScope: a scope string does not parse.
 	ErrInvalidScope = errors.New("invalid scope")
 	// ErrInvalidUser: a user name is empty, too long or holds a bad character.

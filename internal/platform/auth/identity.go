@@ -151,3 +151,17 @@ func FromContext(ctx context.Context) *Identity {
 	id, _ := ctx.Value(ctxKey{}).(*Identity)
 	return id
 }
+
+// Require checks that id holds level l on repo. Anonymous callers are
+// asked for credentials (ErrNoCredentials, a 401); authenticated ones are
+// refused (ErrForbidden, a 403) whether or not the repository exists, so a
+// refusal never reveals existence.
+func Require(id *Identity, repo string, l Level) error {
+	switch {
+	case id.Allows(repo, l):
+		return nil
+	case id.Anonymous:
+		return fmt.Errorf("%w: %s access to %q needs a token", ErrNoCredentials, l, repo)
+	}
+	return fmt.Errorf("%w: %s has no %s access to repository %q", ErrForbidden, id.User, l, repo)
+}

@@ -144,3 +144,25 @@ func TestContext(t *testing.T) {
 		t.Fatalf("FromContext = %v, want %v", got, id)
 	}
 }
+
+func TestRequire(t *testing.T) {
+	alice := &Identity{User: "alice", Scopes: []Scope{{Pattern: "ml/*", Level: Write}}}
+	anon := &Identity{User: AnonymousUser, Anonymous: true, Scopes: []Scope{{Pattern: "*", Level: Read}}}
+	for _, c := range []struct {
+		id   *Identity
+		repo string
+		l    Level
+		want error
+	}{
+		{alice, "ml/x", Write, nil},
+		{alice, "ml/x", Read, nil},
+		{alice, "ml/x", Admin, ErrForbidden},
+		{alice, "other/x", Read, ErrForbidden},
+		{anon, "ml/x", Read, nil},
+		{anon, "ml/x", Write, ErrNoCredentials},
+	} {
+		if err := Require(c.id, c.repo, c.l); !errors.Is(err, c.want) || (c.want == nil && err != nil) {
+			t.Errorf("Require(%s, %s, %s) = %v, want %v", c.id.User, c.repo, c.l, err, c.want)
+		}
+	}
+}

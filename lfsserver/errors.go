@@ -30,47 +30,40 @@ var (
 )
 
 // statusTable maps every error the API knows to its status; the first entry
-// that matches with errors.Is wins and anything else is a 500.
+// that matches wins and anything else is a 500. The body is the Git LFS
+// one (fail), so the entries have no code.
 // Reference: git-lfs docs/api/batch.md ("Response Errors").
-var statusTable = []struct {
-	err    error
-	status int
-}{
-	{errBadRequest, http.StatusBadRequest},
-	{auth.ErrNoCredentials, http.StatusUnauthorized},
-	{auth.ErrInvalidToken, http.StatusUnauthorized},
-	{errForbidden, http.StatusForbidden},
-	{auth.ErrForbidden, http.StatusForbidden},
-	{errNotFound, http.StatusNotFound},
-	{store.ErrNotFound, http.StatusNotFound},
-	{errMethodNotAllowed, http.StatusMethodNotAllowed},
-	{errNotAcceptable, http.StatusNotAcceptable},
-	{errConflict, http.StatusConflict},
-	{errLengthRequired, http.StatusLengthRequired},
-	{errTooLarge, http.StatusRequestEntityTooLarge},
-	{errRange, http.StatusRequestedRangeNotSatisfiable},
-	{store.ErrInvalidRange, http.StatusRequestedRangeNotSatisfiable},
-	{errValidation, http.StatusUnprocessableEntity},
-	{errTimeout, http.StatusRequestTimeout},
-	{errUnsupportedMedia, http.StatusUnsupportedMediaType},
-	{name.ErrInvalidRepo, http.StatusUnprocessableEntity},
-	{store.ErrInvalidDigest, http.StatusUnprocessableEntity},
-	{store.ErrDigestMismatch, http.StatusUnprocessableEntity},
-	{store.ErrSizeMismatch, http.StatusUnprocessableEntity},
-	{store.ErrNoSpace, http.StatusInsufficientStorage},
-	{store.ErrRetry, http.StatusServiceUnavailable},
-	{store.ErrBusy, http.StatusServiceUnavailable},
+var statusTable = []httpx.ErrorStatus{
+	{Match: store.IsNoSpace, Status: http.StatusInsufficientStorage},
+	{Err: errBadRequest, Status: http.StatusBadRequest},
+	{Err: auth.ErrNoCredentials, Status: http.StatusUnauthorized},
+	{Err: auth.ErrInvalidToken, Status: http.StatusUnauthorized},
+	{Err: errForbidden, Status: http.StatusForbidden},
+	{Err: auth.ErrForbidden, Status: http.StatusForbidden},
+	{Err: errNotFound, Status: http.StatusNotFound},
+	{Err: store.ErrNotFound, Status: http.StatusNotFound},
+	{Err: errMethodNotAllowed, Status: http.StatusMethodNotAllowed},
+	{Err: errNotAcceptable, Status: http.StatusNotAcceptable},
+	{Err: errConflict, Status: http.StatusConflict},
+	{Err: errLengthRequired, Status: http.StatusLengthRequired},
+	{Err: errTooLarge, Status: http.StatusRequestEntityTooLarge},
+	{Err: errRange, Status: http.StatusRequestedRangeNotSatisfiable},
+	{Err: store.ErrInvalidRange, Status: http.StatusRequestedRangeNotSatisfiable},
+	{Err: errValidation, Status: http.StatusUnprocessableEntity},
+	{Err: errTimeout, Status: http.StatusRequestTimeout},
+	{Err: errUnsupportedMedia, Status: http.StatusUnsupportedMediaType},
+	{Err: name.ErrInvalidRepo, Status: http.StatusUnprocessableEntity},
+	{Err: store.ErrInvalidDigest, Status: http.StatusUnprocessableEntity},
+	{Err: store.ErrDigestMismatch, Status: http.StatusUnprocessableEntity},
+	{Err: store.ErrSizeMismatch, Status: http.StatusUnprocessableEntity},
+	{Err: store.ErrRetry, Status: http.StatusServiceUnavailable},
+	{Err: store.ErrBusy, Status: http.StatusServiceUnavailable},
 }
 
 // statusOf returns the HTTP status for err.
 func statusOf(err error) int {
-	if store.IsNoSpace(err) {
-		return http.StatusInsufficientStorage
-	}
-	for _, e := range statusTable {
-		if errors.Is(err, e.err) {
-			return e.status
-		}
+	if s, ok := httpx.Lookup(statusTable, err); ok {
+		return s.Status
 	}
 	return http.StatusInternalServerError
 }

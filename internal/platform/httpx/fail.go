@@ -27,6 +27,16 @@ var NoSpace = ErrorStatus{Match: db.IsNoSpace, Status: http.StatusInsufficientSt
 // NoSpaceMessage is what a client is told when storage is full.
 const NoSpaceMessage = "the server has no space left to store this; retry once space is freed"
 
+// Lookup returns the first entry of table that matches err.
+func Lookup(table []ErrorStatus, err error) (ErrorStatus, bool) {
+	for _, s := range table {
+		if s.matches(err) {
+			return s, true
+		}
+	}
+	return ErrorStatus{}, false
+}
+
 func (s ErrorStatus) matches(err error) bool {
 	if s.Match != nil {
 		return s.Match(err)
@@ -39,20 +49,18 @@ func (s ErrorStatus) matches(err error) bool {
 // table is a server fault: it is logged with what and not shown to the
 // client.
 func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, what string, table []ErrorStatus, err error) {
-	for _, s := range table {
-		if s.matches(err) {
-			if s.Status == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Basic realm="ballast"`)
-			}
-			msg := s.Message
-			if msg == "" {
-				msg = err.Error()
-			} else {
-				log.WarnContext(r.Context(), what, "method", r.Method, "path", r.URL.Path, "status", s.Status, "err", err)
-			}
-			WriteError(w, s.Status, s.Code, msg)
-			return
+	if s, ok := Lookup(table, err); ok {
+		if s.Status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Basic realm="ballast"`)
 		}
+		msg := s.Message
+		if msg == "" {
+			msg = err.Error()
+		} else {
+			log.WarnContext(r.Context(), what, "method", r.Method, "path", r.URL.Path, "status", s.Status, "err", err)
+		}
+		WriteError(w, s.Status, s.Code, msg)
+		return
 	}
 	log.ErrorContext(r.Context(), what, "method", r.Method, "path", r.URL.Path, "err", err)
 	WriteError(w, http.StatusInternalServerError, "internal", "internal server error")

@@ -14,6 +14,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/ballastml/ballast/internal/platform/db"
+	"github.com/ballastml/ballast/internal/platform/keyed"
 	"github.com/ballastml/ballast/store/chunker"
 )
 
@@ -106,13 +107,13 @@ type Store struct {
 
 	counters counters // for Stats
 
-	uploadLocks keyedMutex // serialises the requests of one upload session
-	mem         *memBudget // bounds the buffers of all uploads
-	inflight    packSet    // packs and staged objects written but not yet committed
-	bufs        sync.Pool  // chunk-sized scratch buffers
-	blocks      sync.Pool  // *block: buffers of incoming streams
-	stageBlocks sync.Pool  // *block: stagedBlock-sized buffers of staged uploads
-	chunkBufs   sync.Pool  // *chunkBuf: cut chunks, slices of blocks
+	uploadLocks keyed.Mutex // serialises the requests of one upload session
+	mem         *memBudget  // bounds the buffers of all uploads
+	inflight    packSet     // packs and staged objects written but not yet committed
+	bufs        sync.Pool   // chunk-sized scratch buffers
+	blocks      sync.Pool   // *block: buffers of incoming streams
+	stageBlocks sync.Pool   // *block: stagedBlock-sized buffers of staged uploads
+	chunkBufs   sync.Pool   // *chunkBuf: cut chunks, slices of blocks
 	subs        subscribers
 
 	active       atomic.Int64 // transfers running (Puts, open readers)
@@ -195,41 +196,6 @@ func (s *Store) CheckSpace(ctx context.Context, n int64) error {
 		return fmt.Errorf("%w: %d bytes requested, %d available", ErrNoSpace, n, avail)
 	}
 	return nil
-}
-
-// keyedMutex is a set of mutexes created on demand, one per key.
-type keyedMutex struct {
-	mu    sync.Mutex
-	locks map[string]*refMutex
-}
-
-type refMutex struct {
-	sync.Mutex
-	refs int
-}
-
-// lock locks key and returns its unlock function.
-func (k *keyedMutex) lock(key string) func() {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = make(map[string]*refMutex)
-	}
-	m := k.locks[key]
-	if m == nil {
-		m = &refMutex{}
-		k.locks[key] = m
-	}
-	m.refs++
-	k.mu.Unlock()
-	m.Lock()
-	return func() {
-		m.Unlock()
-		k.mu.Lock()
-		if m.refs--; m.refs == 0 {
-			delete(k.locks, key)
-		}
-		k.mu.Unlock()
-	}
 }
 
 // packSet records the names of packs that are written but not yet

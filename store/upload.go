@@ -79,7 +79,7 @@ func (s *Store) getUpload(ctx context.Context, repo, id string) (Upload, int, er
 // if r fails, the session is unchanged.
 func (s *Store) AppendUpload(ctx context.Context, repo, id string, offset int64, r io.Reader) (Upload, error) {
 	defer s.foreground()()
-	unlock := s.uploadLocks.lock(id)
+	unlock := s.uploadLocks.Lock(id)
 	defer unlock()
 	u, parts, err := s.getUpload(ctx, repo, id)
 	if err != nil {
@@ -122,7 +122,7 @@ func (s *Store) FinishUpload(ctx context.Context, repo, id string, d digest.Dige
 		}
 		body, bodySize = nil, 0
 	}
-	unlock := s.uploadLocks.lock(id)
+	unlock := s.uploadLocks.Lock(id)
 	u, parts, err := s.getUpload(ctx, repo, id)
 	unlock()
 	if err != nil {
@@ -142,7 +142,7 @@ func (s *Store) FinishUpload(ctx context.Context, repo, id string, d digest.Dige
 // CancelUpload ends the session and deletes its pieces. Cancelling an
 // unknown session is ErrUploadUnknown.
 func (s *Store) CancelUpload(ctx context.Context, repo, id string) error {
-	unlock := s.uploadLocks.lock(id)
+	unlock := s.uploadLocks.Lock(id)
 	defer unlock()
 	_, parts, err := s.getUpload(ctx, repo, id)
 	if err != nil {

@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"log/slog"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 
 	"github.com/ballastml/ballast/internal/platform/db"
+	"github.com/ballastml/ballast/internal/platform/keyed"
 )
 
 // Indexer mirrors and indexes the Git repositories connected to ballast
@@ -19,8 +19,7 @@ type Indexer struct {
 	dir string
 	log *slog.Logger
 
-	mu    sync.Mutex
-	locks map[string]*sync.Mutex
+	locks keyed.Mutex // per repository: one fetch or index at a time
 
 	stats counters
 }
@@ -38,21 +37,11 @@ func New(d *db.DB, dir string, log *slog.Logger) *Indexer {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Indexer{db: d, dir: dir, log: log, locks: make(map[string]*sync.Mutex)}
+	return &Indexer{db: d, dir: dir, log: log}
 }
 
 // lock serialises work on one repository and returns its unlock.
-func (x *Indexer) lock(repo string) func() {
-	x.mu.Lock()
-	m, ok := x.locks[repo]
-	if !ok {
-		m = new(sync.Mutex)
-		x.locks[repo] = m
-	}
-	x.mu.Unlock()
-	m.Lock()
-	return m.Unlock
-}
+func (x *Indexer) lock(repo string) func() { return x.locks.Lock(repo) }
 
 // mirrorPath is where repo's bare mirror lives: <dir>/<repo>.git. Repository
 // names are validated before they get here, so they hold no "..".

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ballastml/ballast/internal/gitops/gitindex"
 	"github.com/ballastml/ballast/internal/platform/db"
+	"github.com/ballastml/ballast/internal/platform/keyed"
 	"github.com/ballastml/ballast/oci"
 	"github.com/ballastml/ballast/store"
 )
@@ -55,7 +56,7 @@ type Publisher struct {
 	Log     *slog.Logger
 
 	mu      sync.Mutex
-	locks   map[string]*sync.Mutex      // per repository: one publication at a time
+	locks   keyed.Mutex                 // per repository: one publication at a time
 	pending map[string]map[job]*waiting // per repository
 	queue   []job
 	queued  map[job]bool
@@ -64,28 +65,16 @@ type Publisher struct {
 
 // init makes the zero value usable; p.mu must be held.
 func (p *Publisher) init() {
-	if p.locks != nil {
+	if p.wake != nil {
 		return
 	}
-	p.locks = make(map[string]*sync.Mutex)
 	p.pending = make(map[string]map[job]*waiting)
 	p.queued = make(map[job]bool)
 	p.wake = make(chan struct{}, 1)
 }
 
 // lock serialises publications in repo and returns the unlock.
-func (p *Publisher) lock(repo string) func() {
-	p.mu.Lock()
-	p.init()
-	m := p.locks[repo]
-	if m == nil {
-		m = new(sync.Mutex)
-		p.locks[repo] = m
-	}
-	p.mu.Unlock()
-	m.Lock()
-	return m.Unlock
-}
+func (p *Publisher) lock(repo string) func() { return p.locks.Lock(repo) }
 
 func (p *Publisher) log() *slog.Logger {
 	if p.Log == nil {

@@ -127,17 +127,8 @@ func (s *server) putManifest(w http.ResponseWriter, r *http.Request, rt route) e
 	if err != nil {
 		return err
 	}
-	m, err := parseManifest(r.Header.Get("Content-Type"), body)
+	m, err := s.storeManifest(r.Context(), rt.name, r.Header.Get("Content-Type"), d, body, tags)
 	if err != nil {
-		return err
-	}
-	if err := s.checkRefs(r.Context(), rt.name, m); err != nil {
-		return err
-	}
-	if _, err := s.store.Put(r.Context(), rt.name, d, int64(len(body)), bytes.NewReader(body)); err != nil {
-		return err
-	}
-	if err := s.saveManifest(r.Context(), rt.name, d, int64(len(body)), m, tags); err != nil {
 		return err
 	}
 	h := w.Header()
@@ -153,6 +144,26 @@ func (s *server) putManifest(w http.ResponseWriter, r *http.Request, rt route) e
 	}
 	w.WriteHeader(http.StatusCreated)
 	return nil
+}
+
+// storeManifest is a manifest push after its checks of the request: body,
+// of media type mediaType and digest d, is validated, its references are
+// checked against repo (unless sparse manifests are allowed), its bytes are
+// stored exactly, and its metadata and tags are saved. The HTTP handler
+// and Registry.PutManifest (the publisher's way in) both push through it.
+// Reference: distribution-spec "Pushing Manifests".
+func (s *server) storeManifest(ctx context.Context, repo, mediaType string, d digest.Digest, body []byte, tags []string) (*manifest, error) {
+	m, err := parseManifest(mediaType, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkRefs(ctx, repo, m); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.Put(ctx, repo, d, int64(len(body)), bytes.NewReader(body)); err != nil {
+		return nil, err
+	}
+	return m, s.saveManifest(ctx, repo, d, int64(len(body)), m, tags)
 }
 
 // pushTags returns the tags a push sets: the reference if it is a tag, or

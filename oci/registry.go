@@ -65,18 +65,9 @@ func (r *Registry) PutManifest(ctx context.Context, repo, mediaType string, body
 		return "", newErr(http.StatusRequestEntityTooLarge, CodeSizeTooLarge,
 			"manifest is larger than the %d-byte limit", maxManifestSize)
 	}
-	m, err := parseManifest(mediaType, body)
-	if err != nil {
-		return "", err
-	}
-	if err := r.s.checkRefs(ctx, repo, m); err != nil {
-		return "", err
-	}
 	d := digest.SHA256.FromBytes(body)
-	if _, err := r.s.store.Put(ctx, repo, d, int64(len(body)), bytes.NewReader(body)); err != nil {
-		return "", err
-	}
-	return d, r.s.saveManifest(ctx, repo, d, int64(len(body)), m, tags)
+	_, err := r.s.storeManifest(ctx, repo, mediaType, d, body, tags)
+	return d, err
 }
 
 // PutBlob stores b (a config, for instance) as a blob of repo and returns

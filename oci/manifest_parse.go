@@ -10,25 +10,24 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// Manifest media types the registry understands and validates.
+// Manifest media types the registry understands and validates: image-spec's
+// two, and Docker's Image Manifest V2, Schema 2 pair, which image-spec does
+// not name.
 // Reference: image-spec media-types.md; Docker Image Manifest V2, Schema 2.
 const (
-	mtOCIManifest    = "application/vnd.oci.image.manifest.v1+json"
-	mtOCIIndex       = "application/vnd.oci.image.index.v1+json"
+	mtOCIManifest    = ocispec.MediaTypeImageManifest
+	mtOCIIndex       = ocispec.MediaTypeImageIndex
 	mtDockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
 	mtDockerList     = "application/vnd.docker.distribution.manifest.list.v2+json"
 )
 
-// descriptor is an image-spec content descriptor, reduced to the fields
-// the registry reads. Reference: image-spec descriptor.md.
-type descriptor struct {
-	MediaType string        `json:"mediaType"`
-	Digest    digest.Digest `json:"digest"`
-	Size      int64         `json:"size"`
-}
+// descriptor is an image-spec content descriptor. The registry reads its
+// media type, digest and size.
+// Reference: image-spec descriptor.md.
+type descriptor = ocispec.Descriptor
 
 // manifestDoc is the union of the fields of the four known manifest types.
 // Reference: image-spec manifest.md and image-index.md.

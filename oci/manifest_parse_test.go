@@ -228,3 +228,19 @@ func FuzzParseManifest(f *testing.F) {
 		}
 	})
 }
+
+// A descriptor is image-spec's: one whose fields have the wrong JSON types
+// (annotations that are not strings, a size that is not a number) is not
+// a manifest.
+func TestParseManifestDescriptorTypes(t *testing.T) {
+	const cfg = `{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}`
+	for name, layer := range map[string]string{
+		"annotation not a string": `{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2,"annotations":{"a":1}}`,
+		"size a string":           `{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":"2"}`,
+	} {
+		body := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":` + cfg + `,"layers":[` + layer + `]}`
+		if _, err := parseManifest(mtOCIManifest, []byte(body)); err == nil {
+			t.Errorf("%s: parsed", name)
+		}
+	}
+}

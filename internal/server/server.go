@@ -31,13 +31,20 @@ import (
 // (SIGINT, SIGTERM) arrives. Everything it opened is closed when it
 // returns: the background jobs stop and are waited for first, then the
 // pull log, the store and the database.
-func Run(ctx context.Context, c config.Serve) error {
+func Run(ctx context.Context, c config.Serve) (err error) {
 	log, err := newLogger(c)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The address is taken first: the commonest failed start (the port is
+	// in use) then fails before anything is created.
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 
 	database, st, err := openStorage(ctx, c, log)
 	if err != nil {
@@ -48,6 +55,16 @@ func Run(ctx context.Context, c config.Serve) error {
 	acc, err := openAuth(ctx, database, c.AnonymousRead)
 	if err != nil {
 		return err
+	}
+	serving := false
+	if acc.generated != "" {
+		// Shown once the server is up; a start that fails before revokes
+		// it, so that the next start makes and shows another.
+		defer func() {
+			if err != nil && !serving {
+				acc.revokeGenerated(log)
+			}
+		}()
 	}
 	m := startMonitoring(c, st, log)
 	pulls := pulllog.New(database, pulllog.Options{Logger: log})
@@ -84,7 +101,8 @@ func Run(ctx context.Context, c config.Serve) error {
 		Metrics:      m,
 		StallTimeout: c.UploadStallTimeout.Duration,
 	})
-	return listenAndServe(ctx, c, handler, log)
+	serving = true
+	return serveOn(ctx, ln, c, handler, acc.generated, log)
 }
 
 func newLogger(c config.Serve) (*slog.Logger, error) {
@@ -129,9 +147,24 @@ func openStorage(ctx context.Context, c config.Serve, log *slog.Logger) (*db.DB,
 // access is who may do what: the API tokens, the registry tokens of the
 // token flow, and the authenticator that checks both.
 type access struct {
-	tokens   *auth.Tokens
-	registry *auth.RegistryTokens
-	authn    *auth.Authenticator
+	tokens    *auth.Tokens
+	registry  *auth.RegistryTokens
+	authn     *auth.Authenticator
+	generated string // the admin token made by this first start, to show
+}
+
+// revokeGenerated revokes the admin token this start made, which was never
+// shown.
+func (a access) revokeGenerated(log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	id, err := a.tokens.Lookup(ctx, a.generated)
+	if err == nil {
+		err = a.tokens.Revoke(ctx, id.TokenID)
+	}
+	if err != nil {
+		log.Warn("revoking the admin token of a failed first start", "err", err)
+	}
 }
 
 // openAuth makes the token store, ensures the first admin token
@@ -143,15 +176,12 @@ func openAuth(ctx context.Context, database *db.DB, anonymousRead bool) (access,
 	if err != nil {
 		return access{}, fmt.Errorf("admin token (BALLAST_ADMIN_TOKEN): %w", err)
 	}
-	if generated != "" {
-		fmt.Fprintf(os.Stderr, "\nFirst start: created an admin token. It is shown only this once:\n\n    %s\n\nKeep it safe; create scoped tokens with `ballast token create`.\n\n", generated)
-	}
 	key, err := auth.LoadOrCreateKey(ctx, database, "registry-token")
 	if err != nil {
 		return access{}, fmt.Errorf("registry token key: %w", err)
 	}
 	registry := auth.NewRegistryTokens(key, registryTokenTTL)
-	return access{tokens: tokens, registry: registry,
+	return access{tokens: tokens, registry: registry, generated: generated,
 		authn: auth.NewAuthenticator(tokens, anonymousRead).WithRegistryTokens(registry)}, nil
 }
 
@@ -184,11 +214,10 @@ func guardGit(c config.Serve) error {
 	return nil
 }
 
-func listenAndServe(ctx context.Context, c config.Serve, h http.Handler, log *slog.Logger) error {
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return err
-	}
+// serveOn serves h on ln until ctx is done, then lets in-flight requests
+// finish for up to 30 seconds. A first start's admin token is printed once
+// the server is serving.
+func serveOn(ctx context.Context, ln net.Listener, c config.Serve, h http.Handler, generated string, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 30 * time.Second,
@@ -198,6 +227,9 @@ func listenAndServe(ctx context.Context, c config.Serve, h http.Handler, log *sl
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("ballast listening", "addr", ln.Addr().String(), "public_url", c.PublicURL, "data", c.Data)
+	if generated != "" {
+		fmt.Fprintf(os.Stderr, "\nFirst start: created an admin token. It is shown only this once:\n\n    %s\n\nKeep it safe; create scoped tokens with `ballast token create`.\n\n", generated)
+	}
 	select {
 	case err := <-errc:
 		return err

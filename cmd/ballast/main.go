@@ -21,8 +21,10 @@ func newRootCmd() *cobra.Command {
 		Short:         "Git-native model registry: a Git LFS server and OCI registry over one deduplicated store",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       readVersion().String(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newServeCmd(), newTokenCmd(), newPinCmd(), newPublishCmd())
-	root.AddCommand(newRepoCmd(), newLogCmd(), newWhichCmd(), newDiffCmd(), newGCCmd())
+	root.AddCommand(newRepoCmd(), newLogCmd(), newWhichCmd(), newDiffCmd(), newGCCmd(), newVersionCmd())
 	return root
 }

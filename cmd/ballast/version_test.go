@@ -1,0 +1,22 @@
+package main
+
+import (
+	"regexp"
+	"testing"
+)
+
+// `ballast version` and `ballast --version` print the version, and the Go
+// version the binary was built with.
+func TestVersion(t *testing.T) {
+	want := regexp.MustCompile(`^ballast \S+(, commit [0-9a-f]{12}( of \S+)?( \(modified\))?)?, go\S+\n$`)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		out, err := run(t, args...)
+		if err != nil || !want.MatchString(out) {
+			t.Errorf("ballast %v: %q, %v", args, out, err)
+		}
+	}
+	v := versionInfo{Version: "v1.2.3", Commit: "0123456789abcdef0123", Date: "2026-12-01T10:00:00Z", Go: "go1.26.8", Modified: true}
+	if got := v.String(); got != "ballast v1.2.3, commit 0123456789ab of 2026-12-01T10:00:00Z (modified), go1.26.8" {
+		t.Errorf("String() = %q", got)
+	}
+}

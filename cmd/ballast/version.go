@@ -18,7 +18,7 @@ var buildVersion = ""
 // commit and its date when the binary was built from a Git checkout.
 type versionInfo struct {
 	Version, Commit, Date, Go string
-	Modified              bool
+	Modified                  bool
 }
 
 func readVersion() versionInfo {

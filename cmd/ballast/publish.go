@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"oras.land/oras-go/v2/registry"
@@ -105,9 +106,18 @@ func runPublish(cmd *cobra.Command, f publishFlags, ref string) error {
 	}
 	st, err := push.Artifact(cmd.Context(), repo, tag, art, push.Objects{Checkout: co, LFS: lfs}.Open)
 	if err != nil {
-		return err
+		return withPlainHTTPHint(err, f.plainHTTP, target.Registry)
 	}
 	return printPublished(cmd, f.quiet, target, tag, art, st)
+}
+
+// withPlainHTTPHint adds a hint to an error of talking TLS to a registry
+// that answers plain HTTP: what such a registry needs is --plain-http.
+func withPlainHTTPHint(err error, plainHTTP bool, host string) error {
+	if !plainHTTP && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
+		return fmt.Errorf("%w\n%s answers plain HTTP, not HTTPS: publish to it with --plain-http", err, host)
+	}
+	return err
 }
 
 // remote returns the target repository and the LFS server to download

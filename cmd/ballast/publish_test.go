@@ -294,3 +294,16 @@ func TestPublishBadInput(t *testing.T) {
 		}
 	}
 }
+
+// Publishing to a plain-HTTP registry without --plain-http says what to add.
+func TestPublishHintsAtPlainHTTP(t *testing.T) {
+	s := newRegistryServer(t)
+	c := newCheckout(t)
+	c.addLFS("m.safetensors", "x")
+	c.Git("add", "-A")
+	c.Git("commit", "-q", "-m", "one")
+	_, err := run(t, "publish", "--to", s.host+"/ml/x:v1", "-C", c.dir, "--password", s.token)
+	if err == nil || !strings.Contains(err.Error(), "--plain-http") {
+		t.Fatalf("publish over TLS to a plain-HTTP registry: %v; want a hint at --plain-http", err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -64,7 +65,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return err
+		return c.unreachable(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
@@ -100,12 +101,24 @@ func (c *Client) newRequest(ctx context.Context, method, path string, in any) (*
 	return req, nil
 }
 
+// unreachable explains a request that got no answer.
+func (c *Client) unreachable(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return fmt.Errorf("cannot reach ballast at %s: %v (is `ballast serve` running there? the URL comes from --server or BALLAST_URL)", c.base, op.Err)
+	}
+	return err
+}
+
 // apiError turns an error response into a readable error, using the
 // message of a JSON error body when there is one.
 func apiError(resp *http.Response) error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	var e httpx.ErrorBody
 	if json.Unmarshal(b, &e) == nil && e.Error.Message != "" {
+		if resp.StatusCode == http.StatusUnauthorized {
+			return fmt.Errorf("server: %s (%s): check the token given with --token or BALLAST_TOKEN", e.Error.Message, resp.Status)
+		}
 		return fmt.Errorf("server: %s (%s)", e.Error.Message, resp.Status)
 	}
 	text := strings.TrimSpace(string(b))

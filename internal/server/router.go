@@ -25,6 +25,9 @@ type Routes struct {
 	Metrics *metrics.Metrics
 	// StallTimeout cuts off request bodies that stall (httpx.MinBodyRate).
 	StallTimeout time.Duration
+	// Ready reports whether the server can answer requests (its database
+	// answers), for GET /readyz; nil: always ready.
+	Ready func(context.Context) error
 }
 
 // Protocol labels of the routes, in the metrics.
@@ -45,8 +48,20 @@ const (
 func NewRouter(d Routes) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", labelled(labelHealth, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
+		writeText(w, http.StatusOK, "ok\n")
+	})))
+	mux.Handle("GET /readyz", labelled(labelHealth, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d.Ready != nil {
+			if err := d.Ready(r.Context()); err != nil {
+				d.Log.Warn("not ready", "err", err)
+				writeText(w, http.StatusServiceUnavailable, "not ready: the metadata database does not answer\n")
+				return
+			}
+		}
+		writeText(w, http.StatusOK, "ready\n")
+	})))
+	mux.Handle("GET /{$}", labelled(labelHealth, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeText(w, http.StatusOK, rootPage)
 	})))
 	if d.API != nil {
 		mux.Handle("/api/v1/", labelled(labelAPI, d.API))
@@ -89,6 +104,21 @@ func labelled(name string, h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// rootPage is the answer to GET /: what is served where.
+const rootPage = `ballast: a Git LFS server and OCI registry over one deduplicated store.
+
+  Git LFS     {base}/{repo}.git/info/lfs   (git config lfs.url)
+  OCI         {base}/v2/                   (oras, crane, skopeo, docker)
+  JSON API    {base}/api/v1/               (provenance, tokens, Git sources)
+  health      {base}/healthz (alive), {base}/readyz (can serve)
+`
+
+func writeText(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(text))
 }
 
 // rejectUncleanPaths refuses paths with empty, "." or ".." segments before

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -125,5 +127,37 @@ func TestRouterLabelsRoutes(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), line) {
 			t.Errorf("%s: no %s in the metrics", path, line)
 		}
+	}
+}
+
+// GET / says what is served where; /readyz answers 503 while the database
+// does not; other paths at the root still go to the Git LFS API.
+func TestRouterRootAndReadiness(t *testing.T) {
+	lfs := false
+	ready := error(nil)
+	h := NewRouter(Routes{
+		Admin: http.NotFoundHandler(),
+		LFS:   http.HandlerFunc(func(http.ResponseWriter, *http.Request) { lfs = true }),
+		Log:   slog.New(slog.DiscardHandler),
+		Ready: func(context.Context) error { return ready },
+	})
+	get := func(path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://ballast"+path, nil))
+		return rec
+	}
+	if rec := get("/"); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "/v2/") || lfs {
+		t.Fatalf("GET /: %d %q (reached LFS: %v)", rec.Code, rec.Body, lfs)
+	}
+	if rec := get("/readyz"); rec.Code != http.StatusOK {
+		t.Fatalf("GET /readyz: %d", rec.Code)
+	}
+	ready = errors.New("database is locked")
+	if rec := get("/readyz"); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("GET /readyz with the database down: %d", rec.Code)
+	}
+	get("/ml/x.git/info/lfs/locks")
+	if !lfs {
+		t.Fatal("an LFS path did not reach the LFS API")
 	}
 }

@@ -100,6 +100,7 @@ func Run(ctx context.Context, c config.Serve) (err error) {
 		Log:          log,
 		Metrics:      m,
 		StallTimeout: c.UploadStallTimeout.Duration,
+		Ready:        database.PingContext,
 	})
 	serving = true
 	return serveOn(ctx, ln, c, handler, acc.generated, log)

@@ -16,6 +16,7 @@ const (
 	epManifest                  // /v2/<name>/manifests/<reference>
 	epTags                      // /v2/<name>/tags/list
 	epReferrers                 // /v2/<name>/referrers/<digest>
+	epCatalog                   // /v2/_catalog
 )
 
 // route is a parsed request path. name is validated once, here.
@@ -36,6 +37,9 @@ var pathRE = regexp.MustCompile(`^/v2/(.+)/(?:(blobs/uploads)/([^/]*)|(blobs)/([
 func parseRoute(path string) (route, bool) {
 	if path == "/v2/" || path == "/v2" {
 		return route{ep: epBase}, true
+	}
+	if path == "/v2/_catalog" {
+		return route{ep: epCatalog}, true
 	}
 	m := pathRE.FindStringSubmatch(path)
 	if m == nil {
@@ -69,4 +73,5 @@ var allowed = map[endpoint][]string{
 	epManifest:  {http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete},
 	epTags:      {http.MethodGet},
 	epReferrers: {http.MethodGet},
+	epCatalog:   {http.MethodGet},
 }

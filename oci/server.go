@@ -90,7 +90,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, newErr(http.StatusNotFound, CodeNameUnknown, "no such endpoint: %s", r.URL.Path))
 		return
 	}
-	if rt.ep != epBase {
+	if rt.ep != epBase && rt.ep != epCatalog {
 		if err := name.ValidateRepo(rt.name); err != nil {
 			s.serveError(w, r, newErr(http.StatusBadRequest, CodeNameInvalid, "%v", err))
 			return
@@ -125,6 +125,8 @@ func (s *server) dispatch(w http.ResponseWriter, r *http.Request, rt route) erro
 		return s.putManifest(w, r, rt)
 	case rt.ep == epManifest && m == http.MethodDelete:
 		return s.deleteManifest(w, r, rt)
+	case rt.ep == epCatalog && m == http.MethodGet:
+		return s.catalog(w, r)
 	case rt.ep == epTags && m == http.MethodGet:
 		return s.listTags(w, r, rt)
 	case rt.ep == epReferrers && m == http.MethodGet:

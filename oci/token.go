@@ -121,9 +121,10 @@ type resourceScope struct {
 	actions []string
 }
 
-// parseScopes parses scope values, each a space-separated list. Scopes of
-// other resource types (registry:catalog:*) or with invalid names grant
-// nothing and are skipped.
+// parseScopes parses scope values, each a space-separated list. The
+// catalog scope (registry:catalog:*) asks to read every repository the
+// caller may read, so the catalog can list them; scopes of other resource
+// types or with invalid names grant nothing and are skipped.
 func parseScopes(values []string) ([]resourceScope, error) {
 	var out []resourceScope
 	n := 0
@@ -141,6 +142,9 @@ func parseScopes(values []string) ([]resourceScope, error) {
 }
 
 func parseScope(item string) (resourceScope, bool) {
+	if item == "registry:catalog:*" {
+		return resourceScope{repo: "*", actions: []string{"pull"}}, true
+	}
 	typ, rest, _ := strings.Cut(item, ":")
 	i := strings.LastIndexByte(rest, ':')
 	if typ != "repository" || i < 0 {

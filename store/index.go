@@ -371,3 +371,23 @@ func (s *Store) LinkedRepos(ctx context.Context, d digest.Digest, limit int) ([]
 	}
 	return repos, rows.Err()
 }
+
+// Repos returns up to limit repository names after after, in name order.
+// Callers that answer with them filter by what the requester may read.
+func (s *Store) Repos(ctx context.Context, after string, limit int) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store index: repositories: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

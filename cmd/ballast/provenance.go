@@ -80,7 +80,8 @@ func newWhichCmd() *cobra.Command {
 		Use:   "which DIGEST",
 		Short: "Show where a digest comes from: repository, commit, path, tags",
 		Long: `Show every repository, commit and path that pins a digest, with the branches
-and tags pointing at each commit. DIGEST is sha256:<hex> or a bare Git LFS oid.
+and tags pointing at each commit. DIGEST is sha256:<hex> or a bare Git LFS oid,
+in full or shortened to its first 4 or more hex digits when that is unique.
 Only repositories the token can read are shown.`,
 		Example: `  ballast which sha256:3f1d…
   ballast which "$(git lfs ls-files -l | awk '/classifier.onnx/ {print $1}')"`,
@@ -114,13 +115,15 @@ Only repositories the token can read are shown.`,
 	return cmd
 }
 
-var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var hexDigest = regexp.MustCompile(`^[0-9a-f]{4,64}$`)
 
-// normalizeDigest accepts sha256:<hex> or a bare oid and returns sha256:<hex>.
+// normalizeDigest accepts sha256:<hex> or a bare oid, in full or
+// shortened to at least 4 hex digits (the server resolves a short one),
+// and returns sha256:<hex>.
 func normalizeDigest(s string) (string, error) {
 	hex := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "sha256:"))
 	if !hexDigest.MatchString(hex) {
-		return "", fmt.Errorf("digest %q: want sha256:<64 hex digits> or a 64-hex Git LFS oid", s)
+		return "", fmt.Errorf("digest %q: want sha256:<hex> or a Git LFS oid, in full (64 hex digits) or its first 4 or more", s)
 	}
 	return "sha256:" + hex, nil
 }

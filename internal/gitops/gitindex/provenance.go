@@ -184,3 +184,42 @@ func (x *Indexer) PathHistory(ctx context.Context, repo, path string, limit int,
 	}
 	return out, "", rows.Err()
 }
+
+// OIDRepo is an LFS object and a repository whose indexed history holds it.
+type OIDRepo struct {
+	OID, Repo string
+}
+
+// MinOIDPrefix is the shortest oid prefix OIDsWithPrefix looks up, as git
+// abbreviates object names to at least 4 hex digits.
+const MinOIDPrefix = 4
+
+var oidPrefixRE = regexp.MustCompile(`^[0-9a-f]{4,64}$`)
+
+// OIDsWithPrefix returns up to limit (oid, repository) pairs of the index
+// whose oid starts with prefix (MinOIDPrefix to 64 lower-case hex digits),
+// in oid then repository order, so that a short digest can be resolved
+// against the repositories a caller can read.
+func (x *Indexer) OIDsWithPrefix(ctx context.Context, prefix string, limit int) ([]OIDRepo, error) {
+	if !oidPrefixRE.MatchString(prefix) {
+		return nil, fmt.Errorf("%w: prefix %q: want %d to 64 lower-case hex digits", ErrInvalidOID, prefix, MinOIDPrefix)
+	}
+	// Every hex digit sorts below 'g', so [prefix, prefix+"g") is exactly
+	// the oids that start with prefix, and the oid index serves the range.
+	rows, err := x.db.QueryContext(ctx,
+		`SELECT DISTINCT oid, repo FROM git_files WHERE oid >= ? AND oid < ? ORDER BY oid, repo LIMIT ?`,
+		prefix, prefix+"g", clampLimit(limit))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OIDRepo
+	for rows.Next() {
+		var p OIDRepo
+		if err := rows.Scan(&p.OID, &p.Repo); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

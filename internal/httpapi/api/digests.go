@@ -1,9 +1,12 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
+	"github.com/ballastml/ballast/internal/gitops/gitindex"
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/internal/platform/httpx"
 )
@@ -16,7 +19,7 @@ const maxScans = 20
 // repository the caller can read that pins the digest. A digest that only
 // repositories the caller cannot read hold is as unknown as any other.
 func (a *api) digest(w http.ResponseWriter, r *http.Request, rt route) error {
-	oid, err := parseDigest(rt.digest)
+	oid, err := a.resolveDigest(r, rt.digest)
 	if err != nil {
 		return err
 	}
@@ -64,4 +67,40 @@ func (a *api) readableOccurrences(r *http.Request, oid string, p page) ([]Occurr
 		}
 	}
 	return out, a.cursor.seal(cursor, oid), nil
+}
+
+// resolveDigest parses a full digest, or resolves a short one (at least
+// gitindex.MinOIDPrefix hex digits) to the one oid it starts in the
+// repositories the caller can read: none is errDigestNotFound, several is
+// errAmbiguousDigest naming some of them.
+func (a *api) resolveDigest(r *http.Request, s string) (string, error) {
+	hex := strings.TrimPrefix(s, "sha256:")
+	if len(hex) == 64 || len(hex) < gitindex.MinOIDPrefix {
+		return parseDigest(s)
+	}
+	pairs, err := a.Index.OIDsWithPrefix(r.Context(), strings.ToLower(hex), 1000)
+	if errors.Is(err, gitindex.ErrInvalidOID) {
+		return "", fmt.Errorf("%w: %q (want sha256:<hex> with at least %d hex digits)", errBadDigest, s, gitindex.MinOIDPrefix)
+	}
+	if err != nil {
+		return "", err
+	}
+	id := auth.FromContext(r.Context())
+	var oids []string
+	for _, p := range pairs {
+		if id.Allows(p.Repo, auth.Read) && (len(oids) == 0 || oids[len(oids)-1] != p.OID) {
+			oids = append(oids, p.OID)
+		}
+	}
+	switch len(oids) {
+	case 0:
+		return "", fmt.Errorf("%w: no repository you can read holds a digest starting %s in its indexed Git history", errDigestNotFound, s)
+	case 1:
+		return oids[0], nil
+	}
+	shown := oids[:min(len(oids), 5)]
+	for i := range shown {
+		shown[i] = "sha256:" + shown[i]
+	}
+	return "", fmt.Errorf("%w: %s starts %d digests, among them %s; give more digits", errAmbiguousDigest, s, len(oids), strings.Join(shown, ", "))
 }

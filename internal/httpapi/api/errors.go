@@ -14,14 +14,15 @@ import (
 
 // Errors of the API itself; gitindex, auth and name sentinels cover the rest.
 var (
-	errForbidden      = errors.New("forbidden")
-	errNotFound       = errors.New("no such endpoint")
-	errMethod         = errors.New("method not allowed")
-	errBadParam       = errors.New("invalid parameter")
-	errBadDigest      = errors.New("invalid digest")
-	errDigestNotFound = errors.New("digest not found")
-	errPathNotFound   = errors.New("path not found")
-	errCursor         = errors.New("invalid cursor")
+	errForbidden       = errors.New("forbidden")
+	errNotFound        = errors.New("no such endpoint")
+	errMethod          = errors.New("method not allowed")
+	errBadParam        = errors.New("invalid parameter")
+	errBadDigest       = errors.New("invalid digest")
+	errDigestNotFound  = errors.New("digest not found")
+	errAmbiguousDigest = errors.New("ambiguous digest")
+	errPathNotFound    = errors.New("path not found")
+	errCursor          = errors.New("invalid cursor")
 )
 
 // errBadCursor reports a cursor that no listing returned.
@@ -54,6 +55,7 @@ var statuses = []httpx.ErrorStatus{
 	{Err: gitindex.ErrNotConnected, Status: http.StatusNotFound, Code: "repo_not_connected"},
 	{Err: gitindex.ErrUnknownRef, Status: http.StatusNotFound, Code: "ref_not_found"},
 	{Err: errDigestNotFound, Status: http.StatusNotFound, Code: "digest_not_found"},
+	{Err: errAmbiguousDigest, Status: http.StatusConflict, Code: "ambiguous_digest"},
 	{Err: errPathNotFound, Status: http.StatusNotFound, Code: "path_not_found"},
 }
 

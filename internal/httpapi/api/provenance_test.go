@@ -1,7 +1,10 @@
 package api_test
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -294,4 +297,49 @@ func TestRoutingAndAuth(t *testing.T) {
 			t.Errorf("%s %s: no challenge", tt.method, tt.path)
 		}
 	}
+}
+
+// A short digest (4 or more hex digits) resolves to the one digest of the
+// caller's repositories it starts; one that starts several is refused
+// with the candidates, one that starts none is not found.
+func TestDigestByPrefix(t *testing.T) {
+	s := newStory(t)
+	var info api.DigestInfo
+	for _, short := range []string{s.v1[:7+12], strings.TrimPrefix(s.v1, "sha256:")[:12]} {
+		s.e.get("/api/v1/digests/"+short, s.admin, &info)
+		if info.Digest != s.v1 || len(info.Occurrences) != 3 {
+			t.Fatalf("by the prefix %s: %+v", short, info)
+		}
+	}
+	// Two pointers whose oids share their first four hex digits, in a
+	// repository only the admin reads.
+	c := newGitRepo(t)
+	seen := map[string]string{}
+	var a, b string
+	for i := 0; b == ""; i++ {
+		content := fmt.Sprintf("blob %d", i)
+		sum := sha256.Sum256([]byte(content))
+		p := hex.EncodeToString(sum[:])[:4]
+		if other, ok := seen[p]; ok {
+			a, b = other, content
+		}
+		seen[p] = content
+	}
+	da := c.Pointer("a.onnx", a)
+	c.Pointer("b.onnx", b)
+	c.Commit("two", "w1")
+	s.e.connect("ml/c", c.Dir)
+	prefix := strings.TrimPrefix(da, "sha256:")[:4]
+	resp, body := s.e.do(http.MethodGet, "/api/v1/digests/"+prefix, s.admin, "")
+	wantError(t, resp, body, http.StatusConflict, "ambiguous_digest")
+	if !strings.Contains(string(body), da) {
+		t.Fatalf("the ambiguity does not name the candidates: %s", body)
+	}
+	// A reader of ml/a alone sees no candidate there: not found, no hint.
+	resp, body = s.e.do(http.MethodGet, "/api/v1/digests/"+prefix, s.reader, "")
+	if resp.StatusCode == http.StatusConflict || strings.Contains(string(body), da) {
+		t.Fatalf("a reader of ml/a learns of ml/c's digests: %d %s", resp.StatusCode, body)
+	}
+	resp, body = s.e.do(http.MethodGet, "/api/v1/digests/abc", s.admin, "")
+	wantError(t, resp, body, http.StatusBadRequest, "invalid_digest")
 }

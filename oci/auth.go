@@ -1,7 +1,9 @@
 package oci
 
 import (
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -103,9 +105,18 @@ func (s *server) challenge(w http.ResponseWriter, r *http.Request, scope string)
 }
 
 // baseURL is where clients reach the server: PublicURL, or else the
-// request's own host.
+// request's own host. A request that reached a loopback public URL under
+// another loopback name (localhost for 127.0.0.1, say, on the same port)
+// is answered with the name it used: clients such as oras refuse a token
+// realm on another host than the registry, and every loopback name is
+// this machine.
 func (s *server) baseURL(r *http.Request) *url.URL {
 	if u, err := url.Parse(strings.TrimSuffix(s.public, "/")); err == nil && u.Host != "" {
+		if loopbackAlias(u, r.Host) {
+			alias := *u
+			alias.Host = r.Host
+			return &alias
+		}
 		return u
 	}
 	scheme := "http"
@@ -113,6 +124,27 @@ func (s *server) baseURL(r *http.Request) *url.URL {
 		scheme = "https"
 	}
 	return &url.URL{Scheme: scheme, Host: r.Host}
+}
+
+// loopbackAlias reports whether host (a request's Host) names the same
+// port of this machine as public does, by another loopback name.
+func loopbackAlias(public *url.URL, host string) bool {
+	if host == public.Host {
+		return false
+	}
+	h, port, err := net.SplitHostPort(host)
+	if err != nil || port != public.Port() {
+		return false
+	}
+	return isLoopback(h) && isLoopback(public.Hostname())
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.IsLoopback()
 }
 
 // quote makes s an HTTP quoted-string. Reference: RFC 9110 §5.6.4.

@@ -157,3 +157,27 @@ func TestInvalidNames(t *testing.T) {
 		t.Fatalf("Allow %q", got)
 	}
 }
+
+// A registry whose public URL is one loopback name answers a client that
+// used another with a realm under the name the client used; any other
+// host keeps the public URL.
+func TestRealmFollowsLoopbackAliases(t *testing.T) {
+	pub, _ := url.Parse("http://127.0.0.1:8080")
+	for host, want := range map[string]bool{
+		"localhost:8080":  true,
+		"127.0.0.2:8080":  true,
+		"[::1]:8080":      true,
+		"127.0.0.1:8080":  false, // the public URL itself
+		"localhost:9090":  false, // another port
+		"models.lan:8080": false,
+		"10.0.0.5:8080":   false,
+		"localhost":       false, // no port: not the public URL's
+	} {
+		if got := loopbackAlias(pub, host); got != want {
+			t.Errorf("loopbackAlias(%s, %q) = %v, want %v", pub, host, got, want)
+		}
+	}
+	if loopbackAlias(&url.URL{Scheme: "https", Host: "models.example.com:443"}, "localhost:443") {
+		t.Error("a non-loopback public URL was aliased to localhost")
+	}
+}

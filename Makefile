@@ -47,7 +47,7 @@ $(STAMPS)/$(1)-$(2): $(if $(wildcard $(TOOLS_BIN)/$(1)),,FORCE)
 	@if go version -m $(TOOLS_BIN)/$(1) 2>/dev/null | grep -q '^[[:space:]]*mod[[:space:]]*$(4)[[:space:]]*$(2)[[:space:]]'; then \
 		echo "$(1) $(2) already in $(TOOLS_BIN)"; \
 	else \
-		echo "installing $(1) $(2)"; \
+		echo "installing $(1) $(2) (compiled from source the first time: up to a few minutes)"; \
 		GOBIN=$(TOOLS_BIN) go install $(3)@$(2); \
 	fi
 	@rm -f $(STAMPS)/$(1)-v*
@@ -90,10 +90,11 @@ skopeo:
 FORCE:
 
 build:
+	@echo "building bin/ballast (the first build downloads and compiles the dependencies: about a minute)"
 	go build -o bin/ballast ./cmd/ballast
 
-run:
-	go run ./cmd/ballast serve --addr $(ADDR) --data $(DATA_DIR) --public-url $(PUBLIC_URL)
+run: build
+	./bin/ballast serve --addr $(ADDR) --data $(DATA_DIR) --public-url $(PUBLIC_URL)
 
 # Unit tests, race detector, and the end-to-end tests against the real
 # git-lfs client (BALLAST_E2E=1 makes a missing tool a failure, not a skip).

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"cmp"
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/ballastml/ballast/internal/client/apiclient"
@@ -19,12 +16,16 @@ type clientFlags struct {
 
 func (f *clientFlags) register(cmd *cobra.Command) {
 	fl := cmd.PersistentFlags()
-	fl.StringVar(&f.server, "server", "", "ballast server URL (default $BALLAST_URL)")
-	fl.StringVar(&f.token, "token", "", "access token (default $BALLAST_TOKEN)")
+	fl.StringVar(&f.server, "server", "", "ballast server URL (default $BALLAST_URL, else the one of ballast login)")
+	fl.StringVar(&f.token, "token", "", "access token (default $BALLAST_TOKEN, else the one of ballast login)")
 }
 
 // client returns an API client for the flags, falling back to the
-// environment.
+// environment and then to the login file (resolveServer).
 func (f *clientFlags) client() (*apiclient.Client, error) {
-	return apiclient.New(cmp.Or(f.server, os.Getenv("BALLAST_URL")), cmp.Or(f.token, os.Getenv("BALLAST_TOKEN")))
+	server, token, err := resolveServer(f.server, f.token)
+	if err != nil {
+		return nil, err
+	}
+	return apiclient.New(server, token)
 }

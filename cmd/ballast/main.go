@@ -26,5 +26,6 @@ func newRootCmd() *cobra.Command {
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newServeCmd(), newTokenCmd(), newPinCmd(), newPublishCmd())
 	root.AddCommand(newRepoCmd(), newLogCmd(), newWhichCmd(), newDiffCmd(), newGCCmd(), newVersionCmd())
+	root.AddCommand(newLoginCmd(), newLogoutCmd())
 	return root
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/ballastml/ballast/internal/httpapi/adminapi"
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/internal/platform/db"
+	"github.com/ballastml/ballast/oci"
 )
 
 // tokenServer serves the admin API over a fresh DB and returns its URL,
@@ -45,7 +47,11 @@ func tokenServer(t *testing.T) (string, *auth.Tokens, string) {
 		}
 		return res, nil
 	}
-	srv := httptest.NewServer(adminapi.New(tokens, auth.NewAuthenticator(tokens, false), gc, logger))
+	authn := auth.NewAuthenticator(tokens, false)
+	mux := http.NewServeMux()
+	mux.Handle("/v2/", oci.New(oci.Config{Auth: authn, Logger: logger})) // GET /v2/ checks a token (ballast login)
+	mux.Handle("/", adminapi.New(tokens, authn, gc, logger))
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv.URL, tokens, admin
 }

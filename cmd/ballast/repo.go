@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 
@@ -21,13 +22,45 @@ func newRepoCmd() *cobra.Command {
 	var cf clientFlags
 	cmd := &cobra.Command{
 		Use:   "repo",
-		Short: "Connect repositories to Git and look at their indexing",
+		Short: "List repositories, connect them to Git and look at their indexing",
 		Long: `Connect a ballast repository to the Git repository that holds its LFS
 pointers, so ballast indexes its history and publishes its tags. Connecting
 and disconnecting need admin access to the repository, syncing write access.`,
 	}
 	cf.register(cmd)
-	cmd.AddCommand(newRepoConnectCmd(&cf), newRepoSyncCmd(&cf), newRepoShowCmd(&cf), newRepoDisconnectCmd(&cf))
+	cmd.AddCommand(newRepoListCmd(&cf), newRepoConnectCmd(&cf), newRepoSyncCmd(&cf), newRepoShowCmd(&cf), newRepoDisconnectCmd(&cf))
+	return cmd
+}
+
+func newRepoListCmd(cf *clientFlags) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the repositories the token can read",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := cf.client()
+			if err != nil {
+				return err
+			}
+			repos := []string{}
+			err = getAll(cmd.Context(), c, api.Prefix+"repos", url.Values{}, func(p *api.Repos) string {
+				repos = append(repos, p.Repos...)
+				return p.NextCursor
+			})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), repos)
+			}
+			for _, r := range repos {
+				fmt.Fprintln(cmd.OutOrStdout(), r)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of one name a line")
 	return cmd
 }
 

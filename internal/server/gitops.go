@@ -52,6 +52,7 @@ func startGitOps(ctx context.Context, loops *sync.WaitGroup, dataDir string, pol
 	g.api = api.New(api.Config{
 		Index: idx, Pulls: pulls, Auth: authn, CursorKey: cursorKey, Logger: log,
 		Published: g.published(reg),
+		Repos:     st.Repos,
 		Pending:   g.pending,
 		Sync:      g.sync,
 	})

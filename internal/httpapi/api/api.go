@@ -28,6 +28,9 @@ type Config struct {
 	// Sync fetches and indexes repo (and publishes what changed). Nil:
 	// Index.Sync.
 	Sync func(ctx context.Context, repo string) (gitindex.SyncResult, error)
+	// Repos lists repository names after after, in name order (the
+	// store's Repos). Nil: GET /api/v1/repos lists none.
+	Repos func(ctx context.Context, after string, limit int) ([]string, error)
 	// CursorKey encrypts the cursors of /api/v1/digests, which span
 	// repositories. Give every replica the same key (for instance
 	// auth.LoadOrCreateKey(ctx, db, "api-cursor")); nil: a random key, and
@@ -64,6 +67,7 @@ func New(cfg Config) http.Handler {
 
 const (
 	reposPrefix   = Prefix + "repos/"
+	reposPath     = Prefix + "repos"
 	digestsPrefix = Prefix + "digests/"
 	pullsPath     = Prefix + "pulls"
 )

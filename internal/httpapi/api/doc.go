@@ -13,6 +13,7 @@
 //	GET    /api/v1/repos/{repo}/live         digests pulled recently (read)
 //	GET    /api/v1/digests/{digest}          every commit and path pinning a digest
 //	GET    /api/v1/pulls                     the pull log
+//	GET    /api/v1/repos                     the repositories the caller can read
 //
 // Repository names hold slashes, so /api/v1/repos/ is routed by its known
 // suffixes. Results never show a repository the caller cannot read. Every

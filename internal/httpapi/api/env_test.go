@@ -41,6 +41,12 @@ var published = "sha256:" + strings.Repeat("e", 64)
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t)
+}
+
+// newEnvWith is newEnv with changes to the API's configuration.
+func newEnvWith(t *testing.T, configure ...func(*api.Config)) *env {
+	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}
@@ -54,7 +60,7 @@ func newEnv(t *testing.T) *env {
 		index: gitindex.New(d, filepath.Join(t.TempDir(), "git"), slog.New(slog.DiscardHandler)),
 		pulls: pulllog.New(d, pulllog.Options{})}
 	t.Cleanup(func() { e.pulls.Close() })
-	h := api.New(api.Config{
+	cfg := api.Config{
 		Index: e.index, Pulls: e.pulls, Auth: auth.NewAuthenticator(e.tokens, false),
 		Published: func(_ context.Context, repo, ref string) (string, error) {
 			switch ref {
@@ -66,8 +72,11 @@ func newEnv(t *testing.T) *env {
 			return "", nil
 		},
 		Logger: slog.New(slog.DiscardHandler),
-	})
-	e.srv = httptest.NewServer(h)
+	}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	e.srv = httptest.NewServer(api.New(cfg))
 	t.Cleanup(e.srv.Close)
 	return e
 }

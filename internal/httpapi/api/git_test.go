@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -148,4 +149,39 @@ func TestSyncWebhookWithGitLabToken(t *testing.T) {
 	}
 	resp, b = e.do(http.MethodPost, "/api/v1/repos/ml/x/git/sync", "", "", "X-Gitlab-Token", "blst_wrong")
 	wantError(t, resp, b, http.StatusUnauthorized, "unauthorized")
+}
+
+// GET /api/v1/repos lists the repositories the caller can read, in name
+// order, a page at a time.
+func TestListRepos(t *testing.T) {
+	all := []string{"ml/a", "ml/b", "ml/c", "other/x"}
+	e := newEnvWith(t, func(c *api.Config) {
+		c.Repos = func(_ context.Context, after string, limit int) ([]string, error) {
+			var out []string
+			for _, r := range all {
+				if r > after && len(out) < limit {
+					out = append(out, r)
+				}
+			}
+			return out, nil
+		}
+	})
+	reader := e.token("alice", "ml/*:read")
+	var page api.Repos
+	e.get("/api/v1/repos", reader, &page)
+	if strings.Join(page.Repos, " ") != "ml/a ml/b ml/c" || page.NextCursor != "" {
+		t.Fatalf("repos of an ml/* reader: %+v", page)
+	}
+	e.get("/api/v1/repos?limit=2", reader, &page)
+	if strings.Join(page.Repos, " ") != "ml/a ml/b" || page.NextCursor != "ml/b" {
+		t.Fatalf("first page: %+v", page)
+	}
+	e.get("/api/v1/repos?limit=2&cursor=ml/b", reader, &page)
+	if strings.Join(page.Repos, " ") != "ml/c" || page.NextCursor != "" {
+		t.Fatalf("second page: %+v", page)
+	}
+	e.get("/api/v1/repos", e.token("bob", "nothing/*:read"), &page)
+	if len(page.Repos) != 0 {
+		t.Fatalf("a token that reads nothing sees %v", page.Repos)
+	}
 }

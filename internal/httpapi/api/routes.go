@@ -21,6 +21,7 @@ const (
 	epLive
 	epDigest
 	epPulls
+	epRepos
 )
 
 // route is a parsed request path. repo is set for the endpoints under
@@ -54,6 +55,7 @@ func (a *api) handlers() map[endpoint]map[string]handler {
 		epLive:    {http.MethodGet: {auth.Read, a.live}},
 		epDigest:  {http.MethodGet: {auth.None, a.digest}},
 		epPulls:   {http.MethodGet: {auth.None, a.pulls}},
+		epRepos:   {http.MethodGet: {auth.None, a.repos}},
 	}
 }
 
@@ -93,6 +95,8 @@ func parseRoute(p string) (route, bool) {
 	switch {
 	case p == pullsPath:
 		return route{ep: epPulls}, true
+	case p == reposPath:
+		return route{ep: epRepos}, true
 	case strings.HasPrefix(p, digestsPrefix):
 		d, err := url.PathUnescape(strings.TrimPrefix(p, digestsPrefix))
 		return route{ep: epDigest, digest: d}, err == nil && d != "" && !strings.Contains(d, "/")

@@ -186,3 +186,10 @@ type Live struct {
 	Digests    []pulllog.LiveDigest `json:"digests"` // most recently pulled first
 	NextCursor string               `json:"next_cursor"`
 }
+
+// Repos is the body of GET /api/v1/repos: the repositories the caller can
+// read, in name order.
+type Repos struct {
+	Repos      []string `json:"repos"`
+	NextCursor string   `json:"next_cursor"`
+}

@@ -27,6 +27,9 @@ type pinFlags struct {
 	username  string
 	password  string
 	set       []string
+	only      []string
+	// skipUnreachable: see pin.Pinner.SkipUnreachable.
+	skipUnreachable bool
 }
 
 func newPinCmd() *cobra.Command {
@@ -73,6 +76,8 @@ Registries on localhost are reached over HTTP; --plain-http for others.`,
 	fl.BoolVar(&f.dropTag, "drop-tag", false, "write registry/repo@sha256:… instead of registry/repo:tag@sha256:…")
 	fl.BoolVar(&f.plainHTTP, "plain-http", false, "reach registries over HTTP instead of HTTPS")
 	fl.StringArrayVar(&f.set, "set", nil, "REPO:TAG: move references to REPO to TAG, then pin them; repeatable")
+	fl.StringArrayVar(&f.only, "only", nil, "REGISTRY (host[:port]): pin only references to this registry and leave the others as they are; repeatable")
+	fl.BoolVar(&f.skipUnreachable, "skip-unreachable", false, "leave references to registries that cannot be reached as they are (with a warning) instead of failing the file")
 	fl.StringVar(&f.username, "username", "", "registry user name (default \"ballast\")")
 	fl.StringVar(&f.password, "password", "", "registry password or token, sent to every registry")
 	return cmd
@@ -111,6 +116,11 @@ func (f *pinFlags) pinFile(ctx context.Context, p *pin.Pinner, file string, out,
 		return printPinProblems(errOut, p.Check(ctx, file, src))
 	}
 	res, probs := p.Pin(ctx, file, src)
+	if res != nil {
+		for _, sk := range res.Skipped {
+			fmt.Fprintf(errOut, "warning: left unpinned: %s\n", sk.Error())
+		}
+	}
 	if len(probs) > 0 || !res.Changed() {
 		return printPinProblems(errOut, probs)
 	}
@@ -165,10 +175,12 @@ func (f *pinFlags) pinner(warn io.Writer) (*pin.Pinner, error) {
 		fmt.Fprintf(warn, "ballast: warning: ignoring Docker credentials: %v\n", err)
 	}
 	return &pin.Pinner{
-		Resolver: &pin.Registry{Credential: cred, PlainHTTP: f.plainHTTP},
-		DropTag:  f.dropTag,
-		Verify:   f.verify,
-		Set:      set,
+		Resolver:        &pin.Registry{Credential: cred, PlainHTTP: f.plainHTTP},
+		DropTag:         f.dropTag,
+		Verify:          f.verify,
+		Set:             set,
+		Only:            f.only,
+		SkipUnreachable: f.skipUnreachable,
 	}, nil
 }
 

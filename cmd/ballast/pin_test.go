@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,5 +196,41 @@ volumes:
 		if _, _, err := runPin(t, append(bad, file)...); err == nil {
 			t.Errorf("pin %v: no error", bad)
 		}
+	}
+}
+
+// A file that also names a registry that cannot be reached: by default the
+// whole file fails and names the image; --skip-unreachable pins the rest
+// and warns; --only pins just the named registry's references.
+func TestPinWithAnUnreachableRegistry(t *testing.T) {
+	pinEnv(t)
+	reg := pintest.New(t)
+	model := reg.Tag("ml/cat-classifier", "v1")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := l.Addr().String()
+	l.Close() // nothing answers there
+	dir := t.TempDir()
+	content := "a:\n  image: " + reg.Host + "/ml/cat-classifier:v1\nb:\n  image: " + gone + "/other/app:v3\n"
+	file := writeFile(t, dir, "deploy.yaml", content)
+
+	_, errOut, err := runPin(t, file)
+	if err == nil || !strings.Contains(errOut, gone+"/other/app:v3: cannot reach registry "+gone) || readFile(t, file) != content {
+		t.Fatalf("default: err %v, stderr %q; the file must be unchanged", err, errOut)
+	}
+	_, errOut, err = runPin(t, "--skip-unreachable", file)
+	if err != nil || !strings.Contains(errOut, "warning: left unpinned: ") ||
+		!strings.Contains(readFile(t, file), "ml/cat-classifier:v1@"+model.String()) || !strings.Contains(readFile(t, file), gone+"/other/app:v3\n") {
+		t.Fatalf("--skip-unreachable: err %v, stderr %q, file:\n%s", err, errOut, readFile(t, file))
+	}
+	writeFile(t, dir, "deploy.yaml", content)
+	if _, _, err := runPin(t, "--only", reg.Host, file); err != nil ||
+		!strings.Contains(readFile(t, file), "ml/cat-classifier:v1@"+model.String()) || !strings.Contains(readFile(t, file), gone+"/other/app:v3\n") {
+		t.Fatalf("--only %s: %v, file:\n%s", reg.Host, err, readFile(t, file))
+	}
+	if _, errOut, err := runPin(t, "--check", "--only", gone, file); err == nil || strings.Contains(errOut, "cat-classifier") {
+		t.Fatalf("--check --only %s: err %v, stderr %q", gone, err, errOut)
 	}
 }

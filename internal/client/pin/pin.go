@@ -1,6 +1,7 @@
 package pin
 
 import (
+	"slices"
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +32,14 @@ type Pinner struct {
 	// whose tag ends in "-image" (the image form ballast publishes next to
 	// each tag) gets the new tag with that suffix.
 	Set map[string]string
+	// Only, when not empty, limits pinning to references of these
+	// registries (host[:port] as the references spell them); others are
+	// left as they are, unresolved and unreported.
+	Only []string
+	// SkipUnreachable leaves references to registries that cannot be
+	// reached as they are, and reports them in Result.Skipped instead of
+	// failing the file.
+	SkipUnreachable bool
 }
 
 // A Problem is one thing wrong in a file, printed FILE:LINE: message.
@@ -64,6 +73,7 @@ func (p *Pinner) Check(ctx context.Context, file string, src []byte) []Problem {
 	var probs []Problem
 	for _, s := range sites {
 		switch {
+		case s.Err == nil && !p.selected(s.Ref):
 		case s.Err != nil:
 			probs = append(probs, Problem{file, s.Line, s.Err.Error()})
 		case !s.Ref.Pinned():
@@ -93,6 +103,9 @@ func (p *Pinner) Pin(ctx context.Context, file string, src []byte) (*Result, []P
 			probs = append(probs, Problem{file, s.Line, s.Err.Error()})
 			continue
 		}
+		if !p.selected(s.Ref) {
+			continue
+		}
 		to := p.retag(s.Ref)
 		if to.Pinned() {
 			if p.Verify {
@@ -104,7 +117,12 @@ func (p *Pinner) Pin(ctx context.Context, file string, src []byte) (*Result, []P
 		}
 		d, err := p.Resolver.Resolve(ctx, to)
 		if err != nil {
-			probs = append(probs, Problem{file, s.Line, to.String() + ": " + describe(err, to)})
+			prob := Problem{file, s.Line, to.String() + ": " + describe(err, to)}
+			if p.SkipUnreachable && unreachable(err) {
+				res.Skipped = append(res.Skipped, prob)
+			} else {
+				probs = append(probs, prob)
+			}
 			continue
 		}
 		next[i] = to.withDigest(d, p.DropTag && s.value != nil)
@@ -121,6 +139,11 @@ func (p *Pinner) Pin(ctx context.Context, file string, src []byte) (*Result, []P
 		return nil, []Problem{{file, 0, err.Error() + "; file left unchanged"}}
 	}
 	return res, nil
+}
+
+// selected reports whether ref is one Only lets through.
+func (p *Pinner) selected(ref Ref) bool {
+	return len(p.Only) == 0 || slices.Contains(p.Only, ref.Registry())
 }
 
 // retag returns ref moved to the tag Set gives its repository, unpinned,

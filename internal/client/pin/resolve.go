@@ -87,6 +87,13 @@ func isLoopback(hostport string) bool {
 
 // describe says why a reference did not resolve, in words a user can act
 // on.
+// unreachable reports whether err says the registry could not be reached
+// at all (no answer, a refused connection, a name that does not resolve).
+func unreachable(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr)
+}
+
 func describe(err error, ref Ref) string {
 	var resp *errcode.ErrorResponse
 	var netErr net.Error

@@ -12,6 +12,9 @@ type Result struct {
 	Src     []byte // the file as it was
 	Out     []byte // the file pinned; Src when nothing changed
 	Changes []Change
+	// Skipped are the references left unpinned because their registry
+	// could not be reached (Pinner.SkipUnreachable).
+	Skipped []Problem
 
 	edits []edit
 }

@@ -54,26 +54,9 @@ func (s *server) catalog(w http.ResponseWriter, r *http.Request) error {
 // readableRepos returns up to limit repositories after last that id can
 // read, looking at catalogScan repositories at most.
 func (s *server) readableRepos(ctx context.Context, id *auth.Identity, last string, limit int) ([]string, error) {
-	out := []string{}
-	rl, ok := s.store.(catalogStore)
+	cs, ok := s.store.(catalogStore)
 	if !ok || limit <= 0 {
-		return out, nil
+		return []string{}, nil
 	}
-	for scanned := 0; scanned < catalogScan && len(out) < limit; {
-		page, err := rl.Repos(ctx, last, 500)
-		if err != nil {
-			return nil, err
-		}
-		for _, repo := range page {
-			if id.Allows(repo, auth.Read) && len(out) < limit {
-				out = append(out, repo)
-			}
-		}
-		if len(page) < 500 {
-			break
-		}
-		scanned += len(page)
-		last = page[len(page)-1]
-	}
-	return out, nil
+	return auth.ReadableNames(ctx, id, cs.Repos, last, limit, catalogScan)
 }

@@ -18,29 +18,16 @@ func (a *api) repos(w http.ResponseWriter, r *http.Request, _ route) error {
 	if err != nil {
 		return err
 	}
-	id := auth.FromContext(r.Context())
-	out := []string{}
-	after, next := p.cursor, ""
-	for scanned := 0; a.Repos != nil && scanned < reposScan; {
-		page, err := a.Repos(r.Context(), after, 500)
+	out, next := []string{}, ""
+	if a.Repos != nil {
+		out, err = auth.ReadableNames(r.Context(), auth.FromContext(r.Context()), a.Repos, p.cursor, p.limit+1, reposScan)
 		if err != nil {
 			return err
 		}
-		for _, repo := range page {
-			if !id.Allows(repo, auth.Read) {
-				continue
-			}
-			if len(out) == p.limit {
-				next = out[len(out)-1]
-				break
-			}
-			out = append(out, repo)
-		}
-		if next != "" || len(page) < 500 {
-			break
-		}
-		scanned += len(page)
-		after = page[len(page)-1]
+	}
+	if len(out) > p.limit {
+		out = out[:p.limit]
+		next = out[len(out)-1]
 	}
 	setNext(w, r, next)
 	httpx.WriteJSON(w, http.StatusOK, Repos{Repos: out, NextCursor: next})

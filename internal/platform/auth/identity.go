@@ -165,3 +165,31 @@ func Require(id *Identity, repo string, l Level) error {
 	}
 	return fmt.Errorf("%w: %s has no %s access to repository %q", ErrForbidden, id.User, l, repo)
 }
+
+// ReadableNames pages through names in order with list (the names after
+// after, at most limit of them) and returns, in order, up to limit of those
+// after after that id can read. It looks at maxScan names at most, so a
+// caller who can read few of many costs a bounded amount; ask for one more
+// than a page to learn whether there is another.
+func ReadableNames(ctx context.Context, id *Identity, list func(ctx context.Context, after string, limit int) ([]string, error),
+	after string, limit, maxScan int) ([]string, error) {
+	const page = 500
+	out := []string{}
+	for scanned := 0; scanned < maxScan && len(out) < limit; {
+		names, err := list(ctx, after, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			if id.Allows(n, Read) && len(out) < limit {
+				out = append(out, n)
+			}
+		}
+		if len(names) < page {
+			break
+		}
+		scanned += len(names)
+		after = names[len(names)-1]
+	}
+	return out, nil
+}

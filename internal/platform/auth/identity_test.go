@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -164,5 +165,33 @@ func TestRequire(t *testing.T) {
 		if err := Require(c.id, c.repo, c.l); !errors.Is(err, c.want) || (c.want == nil && err != nil) {
 			t.Errorf("Require(%s, %s, %s) = %v, want %v", c.id.User, c.repo, c.l, err, c.want)
 		}
+	}
+}
+
+func TestReadableNames(t *testing.T) {
+	var all []string
+	for i := range 1200 { // more than a page of the lister
+		all = append(all, fmt.Sprintf("r%04d", i))
+	}
+	all = append(all, "zz/mine")
+	list := func(_ context.Context, after string, limit int) ([]string, error) {
+		var out []string
+		for _, n := range all {
+			if n > after && len(out) < limit {
+				out = append(out, n)
+			}
+		}
+		return out, nil
+	}
+	id := &Identity{User: "u", Scopes: []Scope{{Pattern: "zz/*", Level: Read}, {Pattern: "r000*", Level: Read}}}
+	got, err := ReadableNames(context.Background(), id, list, "", 100, 10_000)
+	if err != nil || strings.Join(got, " ") != "r0000 r0001 r0002 r0003 r0004 r0005 r0006 r0007 r0008 r0009 zz/mine" {
+		t.Fatalf("ReadableNames = %v, %v", got, err)
+	}
+	if got, _ := ReadableNames(context.Background(), id, list, "r0005", 2, 10_000); strings.Join(got, " ") != "r0006 r0007" {
+		t.Fatalf("after r0005, limit 2: %v", got)
+	}
+	if got, _ := ReadableNames(context.Background(), id, list, "r0009", 5, 500); len(got) != 0 {
+		t.Fatalf("a scan bound of one page still found %v past it", got)
 	}
 }

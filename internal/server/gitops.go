@@ -103,29 +103,52 @@ func (g *gitops) publishCommitTag(ctx context.Context, repo, tag string) (bool, 
 }
 
 // published finds the manifest a ref was published as: a Git tag under its
-// (mapped) name, any commit as git-<sha12>.
-func (g *gitops) published(reg *oci.Registry) func(ctx context.Context, repo, ref string) (string, error) {
-	return func(ctx context.Context, repo, ref string) (string, error) {
+// (mapped) name, any commit as git-<sha12>. A Git tag that the publisher
+// published (it matches the source's tag pattern and its commit artifact
+// exists) but whose OCI tag is gone was deleted by hand: that is reported
+// as MissingTag.
+func (g *gitops) published(reg *oci.Registry) func(ctx context.Context, repo, ref string) (api.Publication, error) {
+	return func(ctx context.Context, repo, ref string) (api.Publication, error) {
 		c, err := g.index.ResolveRef(ctx, repo, ref)
 		if err != nil {
-			return "", err
+			return api.Publication{}, err
 		}
-		candidates := []string{modelpack.CommitTag(c.SHA)}
+		var tagged string // the OCI tag of the Git tag ref names, if it names one
 		if !strings.HasPrefix(ref, "refs/heads/") {
-			// A Git tag is published under its (mapped) name; ResolveRef
-			// prefers tags to branches, and so does this lookup.
+			// ResolveRef prefers tags to branches, and so does this lookup.
 			gitTag := strings.TrimPrefix(ref, "refs/tags/")
-			candidates = append([]string{modelpack.Tag(gitTag, "")}, candidates...)
+			if t, err := g.index.ResolveRef(ctx, repo, "refs/tags/"+gitTag); err == nil && t.SHA == c.SHA {
+				tagged = modelpack.Tag(gitTag, "")
+			}
 		}
-		for _, tag := range candidates {
+		var pub api.Publication
+		for _, tag := range []string{tagged, modelpack.CommitTag(c.SHA)} {
+			if tag == "" {
+				continue
+			}
 			d, err := reg.ResolveTag(ctx, repo, tag)
-			if err == nil {
-				return d.String(), nil
+			if errors.Is(err, oci.ErrUnknown) {
+				if tag == tagged {
+					pub.MissingTag = tag
+				}
+				continue
 			}
-			if !errors.Is(err, oci.ErrUnknown) {
-				return "", err
+			if err != nil {
+				return api.Publication{}, err
 			}
+			pub.Digest, pub.Tag = d.String(), tag
+			break
 		}
-		return "", nil
+		if pub.Digest == "" || !g.publishes(ctx, repo, ref) {
+			pub.MissingTag = "" // never published, or not under that tag
+		}
+		return pub, nil
 	}
+}
+
+// publishes reports whether the publisher publishes ref of repo as an OCI
+// tag: it names a Git tag that the source's tag pattern matches.
+func (g *gitops) publishes(ctx context.Context, repo, ref string) bool {
+	src, err := g.index.Source(ctx, repo)
+	return err == nil && src.MatchTag(strings.TrimPrefix(ref, "refs/tags/"))
 }

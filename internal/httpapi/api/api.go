@@ -17,11 +17,11 @@ type Config struct {
 	Index *gitindex.Indexer
 	Pulls *pulllog.Recorder
 	Auth  auth.RequestAuthenticator
-	// Published returns the digest of the OCI manifest that ref of repo
-	// was published as, or "" if it was not; ref is as the client gave it
-	// (a tag, branch, commit sha or sha prefix). Nil: the manifest_digest
-	// field is never shown.
-	Published func(ctx context.Context, repo, ref string) (string, error)
+	// Published says what ref of repo was published as (Publication), or
+	// returns the zero Publication if it was not; ref is as the client gave
+	// it (a tag, branch, commit sha or sha prefix). Nil: the manifest
+	// fields are never shown.
+	Published func(ctx context.Context, repo, ref string) (Publication, error)
 	// Pending lists repo's publications waiting for LFS objects. Nil: the
 	// pending field is always empty.
 	Pending func(ctx context.Context, repo string) ([]Pending, error)

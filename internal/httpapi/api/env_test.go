@@ -62,14 +62,16 @@ func newEnvWith(t *testing.T, configure ...func(*api.Config)) *env {
 	t.Cleanup(func() { e.pulls.Close() })
 	cfg := api.Config{
 		Index: e.index, Pulls: e.pulls, Auth: auth.NewAuthenticator(e.tokens, false),
-		Published: func(_ context.Context, repo, ref string) (string, error) {
+		Published: func(_ context.Context, repo, ref string) (api.Publication, error) {
 			switch ref {
 			case "v1.0.0":
-				return published, nil
+				return api.Publication{Digest: published, Tag: "v1.0.0"}, nil
+			case "v1.1.1": // its OCI tag deleted by hand
+				return api.Publication{Digest: published, Tag: "git-0123456789ab", MissingTag: "v1.1.1"}, nil
 			case "broken":
-				return "", fmt.Errorf("publisher down")
+				return api.Publication{}, fmt.Errorf("publisher down")
 			}
-			return "", nil
+			return api.Publication{}, nil
 		},
 		Logger: slog.New(slog.DiscardHandler),
 	}

@@ -343,3 +343,18 @@ func TestDigestByPrefix(t *testing.T) {
 	resp, body = s.e.do(http.MethodGet, "/api/v1/digests/abc", s.admin, "")
 	wantError(t, resp, body, http.StatusBadRequest, "invalid_digest")
 }
+
+// A Git tag whose OCI tag was deleted by hand says so: its manifest is then
+// the commit artifact's, and missing_oci_tag names the deleted tag.
+func TestRefFilesShowsADeletedOCITag(t *testing.T) {
+	s := newStory(t)
+	var rf api.RefFiles
+	s.e.get("/api/v1/repos/ml/a/refs/v1.1.1", s.reader, &rf)
+	if rf.MissingOCITag != "v1.1.1" || rf.OCITag != "git-0123456789ab" || rf.ManifestDigest != published {
+		t.Fatalf("v1.1.1 with its OCI tag deleted: %+v", rf)
+	}
+	s.e.get("/api/v1/repos/ml/a/refs/v1.0.0", s.reader, &rf)
+	if rf.MissingOCITag != "" || rf.OCITag != "v1.0.0" {
+		t.Fatalf("v1.0.0: %+v", rf)
+	}
+}

@@ -33,7 +33,8 @@ func (a *api) refFiles(w http.ResponseWriter, r *http.Request, rt route) error {
 	for i, f := range page {
 		out.Files[i] = *fromFile(f)
 	}
-	out.ManifestDigest = a.published(r, rt)
+	pub := a.published(r, rt)
+	out.ManifestDigest, out.OCITag, out.MissingOCITag = pub.Digest, pub.Tag, pub.MissingTag
 	setNext(w, r, next)
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
@@ -41,16 +42,16 @@ func (a *api) refFiles(w http.ResponseWriter, r *http.Request, rt route) error {
 
 // published asks the publisher what ref was published as. A failure only
 // leaves the field out: provenance does not depend on publishing.
-func (a *api) published(r *http.Request, rt route) string {
+func (a *api) published(r *http.Request, rt route) Publication {
 	if a.Published == nil {
-		return ""
+		return Publication{}
 	}
-	d, err := a.Published(r.Context(), rt.repo, rt.ref)
+	p, err := a.Published(r.Context(), rt.repo, rt.ref)
 	if err != nil {
 		a.log.WarnContext(r.Context(), "looking up the published manifest", "repo", rt.repo, "ref", rt.ref, "err", err)
-		return ""
+		return Publication{}
 	}
-	return d
+	return p
 }
 
 // pageByPath returns a page of items sorted by key; the cursor is the key

@@ -127,8 +127,13 @@ type RefFiles struct {
 	Ref            string `json:"ref"`
 	Commit         Commit `json:"commit"`
 	ManifestDigest string `json:"manifest_digest,omitempty"` // the OCI manifest the ref was published as
-	Files          []File `json:"files"`
-	NextCursor     string `json:"next_cursor"`
+	OCITag         string `json:"oci_tag,omitempty"`         // the OCI tag that manifest is found under
+	// MissingOCITag is the OCI tag a Git tag is published under when that
+	// tag does not exist now (deleted by hand): manifest_digest and oci_tag
+	// are then those of the commit artifact, git-<sha12>.
+	MissingOCITag string `json:"missing_oci_tag,omitempty"`
+	Files         []File `json:"files"`
+	NextCursor    string `json:"next_cursor"`
 }
 
 // Version is one version of a file.
@@ -192,4 +197,11 @@ type Live struct {
 type Repos struct {
 	Repos      []string `json:"repos"`
 	NextCursor string   `json:"next_cursor"`
+}
+
+// Publication is what a ref was published as: the manifest, the OCI tag it
+// is found under, and the OCI tag of a Git tag that is missing (deleted by
+// hand), if any.
+type Publication struct {
+	Digest, Tag, MissingTag string
 }

@@ -305,6 +305,8 @@ type (
 	refFilesDoc struct {
 		Commit         commitDoc `json:"commit"`
 		ManifestDigest string    `json:"manifest_digest"`
+		OCITag         string    `json:"oci_tag"`
+		MissingOCITag  string    `json:"missing_oci_tag"`
 		Files          []fileDoc `json:"files"`
 	}
 	pullDoc struct {

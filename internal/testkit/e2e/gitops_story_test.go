@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -290,6 +291,21 @@ func TestGitOpsStory(t *testing.T) {
 		got := apiGet[pullsDoc](t, s, s.admin, "/api/v1/pulls?repo="+repo+"&user=bob&digest="+v1)
 		if len(got.Pulls) != 1 || got.Pulls[0].Protocol != "lfs" {
 			t.Errorf("GET /api/v1/pulls?user=bob&digest=%s: %+v, want bob's one Git LFS pull", v1, got.Pulls)
+		}
+	})
+
+	// Last, as it changes what the steps above read: an OCI tag of a Git
+	// tag deleted by hand shows as missing, with the commit artifact.
+	t.Run("an OCI tag deleted by hand", func(t *testing.T) {
+		if r := s.ociDo(t, s.admin, http.MethodDelete, "/v2/"+repo+"/manifests/v1.0.0", nil, nil); r.status != http.StatusAccepted {
+			t.Fatalf("DELETE the v1.0.0 tag: %d %s", r.status, r.body)
+		}
+		_, rawCommit := m.manifest("git-" + v1Commit[:12])
+		commitManifest := digestOf([]byte(rawCommit))
+		r := apiGet[refFilesDoc](t, s, ada, "/api/v1/repos/"+repo+"/refs/v1.0.0")
+		if r.MissingOCITag != "v1.0.0" || r.OCITag != "git-"+v1Commit[:12] || r.ManifestDigest != commitManifest {
+			t.Errorf("GET refs/v1.0.0 after its OCI tag was deleted: oci_tag %q, missing_oci_tag %q, manifest %s; want git-%s, v1.0.0, %s",
+				r.OCITag, r.MissingOCITag, r.ManifestDigest, v1Commit[:12], commitManifest)
 		}
 	})
 }

@@ -31,7 +31,7 @@ import (
 // (SIGINT, SIGTERM) arrives. Everything it opened is closed when it
 // returns: the background jobs stop and are waited for first, then the
 // pull log, the store and the database.
-func Run(ctx context.Context, c config.Serve) (err error) {
+func Run(ctx context.Context, c config.Serve) error {
 	log, err := newLogger(c)
 	if err != nil {
 		return err
@@ -45,56 +45,79 @@ func Run(ctx context.Context, c config.Serve) (err error) {
 		return err
 	}
 	defer ln.Close()
+	a, err := build(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	return serveOn(ctx, ln, c, a.handler, a.acc.generated, log)
+}
 
+// app is the server, built: its HTTP handler, and what closes it.
+type app struct {
+	handler http.Handler
+	acc     access
+	closers []func() // run last first
+}
+
+// close stops the background jobs, waits for them, and closes the pull
+// log, the store and the database, in that order.
+func (a *app) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+// build opens the storage and builds every part of the server and its
+// background jobs. On failure it closes what it opened, and revokes a first
+// start's admin token, which was never shown, so that the next start makes
+// and shows another.
+func build(ctx context.Context, c config.Serve, log *slog.Logger) (a *app, err error) {
+	a = &app{}
+	defer func() {
+		if err != nil {
+			if a.acc.generated != "" {
+				a.acc.revokeGenerated(log)
+			}
+			a.close()
+		}
+	}()
 	database, st, err := openStorage(ctx, c, log)
 	if err != nil {
-		return err
+		return a, err
 	}
-	defer database.Close()
-	defer st.Close()
-	acc, err := openAuth(ctx, database, c.AnonymousRead)
-	if err != nil {
-		return err
-	}
-	serving := false
-	if acc.generated != "" {
-		// Shown once the server is up; a start that fails before revokes
-		// it, so that the next start makes and shows another.
-		defer func() {
-			if err != nil && !serving {
-				acc.revokeGenerated(log)
-			}
-		}()
+	a.closers = append(a.closers, func() { database.Close() }, func() { st.Close() })
+	if a.acc, err = openAuth(ctx, database, c.AnonymousRead); err != nil {
+		return a, err
 	}
 	m := startMonitoring(c, st, log)
 	pulls := pulllog.New(database, pulllog.Options{Logger: log})
-	defer pulls.Close()
+	a.closers = append(a.closers, func() { pulls.Close() })
 
 	ctx, cancel := context.WithCancel(ctx)
 	var jobs sync.WaitGroup
-	defer jobs.Wait() // runs after cancel, before the closes above
-	defer cancel()
+	a.closers = append(a.closers, func() { cancel(); jobs.Wait() })
 	hk := housekeeping{store: st, pulls: pulls, every: c.ReapInterval.Duration, grace: c.GCGrace.Duration,
 		retention: c.PullLogRetention.Duration, log: log}
 	jobs.Go(func() { hk.run(ctx) })
 	jobs.Go(func() { st.RunCompactor(ctx) })
 
 	reg := oci.NewRegistry(oci.Config{
-		Store: st, Auth: acc.authn, Tokens: acc.registry, DB: database, PublicURL: c.PublicURL,
+		Store: st, Auth: a.acc.authn, Tokens: a.acc.registry, DB: database, PublicURL: c.PublicURL,
 		AllowSparseManifests: c.AllowSparseManifests, Pulls: pulls, Logger: log,
 	})
 	if err := guardGit(c); err != nil {
-		return err
+		return a, err
 	}
-	git, err := startGitOps(ctx, &jobs, c.Data, c.GitPollInterval.Duration, database, st, reg, pulls, acc.authn, log)
+	git, err := startGitOps(ctx, &jobs, c.Data, c.GitPollInterval.Duration, database, st, reg, pulls, a.acc.authn, log)
 	if err != nil {
-		return err
+		return a, err
 	}
-	handler := NewRouter(Routes{
-		Admin: adminapi.New(acc.tokens, acc.authn, GCFunc(st, c.GCGrace.Duration), log),
+	a.handler = NewRouter(Routes{
+		Admin: adminapi.New(a.acc.tokens, a.acc.authn, GCFunc(st, c.GCGrace.Duration), log),
 		API:   git.api,
 		LFS: lfsserver.New(lfsserver.Config{
-			Store: st, Auth: acc.authn, DB: database, PublicURL: c.PublicURL, Pulls: pulls, Logger: log,
+			Store: st, Auth: a.acc.authn, DB: database, PublicURL: c.PublicURL, Pulls: pulls, Logger: log,
 		}),
 		OCI:          reg.Handler(git.publishCommitTag),
 		Log:          log,
@@ -102,8 +125,7 @@ func Run(ctx context.Context, c config.Serve) (err error) {
 		StallTimeout: c.UploadStallTimeout.Duration,
 		Ready:        database.PingContext,
 	})
-	serving = true
-	return serveOn(ctx, ln, c, handler, acc.generated, log)
+	return a, nil
 }
 
 func newLogger(c config.Serve) (*slog.Logger, error) {

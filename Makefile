@@ -1,7 +1,9 @@
 # ballast — build, run and test. GNU make.
 #
 # Client tools are pinned here and installed into .tools/bin (git-ignored) by
-# `make tools`; `make test` puts them first on PATH.
+# `make tools`; `make test` puts them first on PATH. Each tool built is also
+# kept in TOOLS_CACHE, outside the checkout and keyed by version, so a fresh
+# clone (CI's) copies it instead of compiling it again.
 
 GIT_LFS_VERSION := v3.8.1
 ORAS_VERSION    := v1.3.6
@@ -15,6 +17,7 @@ OCI_CONFORMANCE_VERSION := v0.0.0-20260831232431-97274622c111
 
 TOOLS_BIN := $(CURDIR)/.tools/bin
 STAMPS    := $(CURDIR)/.tools/stamps
+TOOLS_CACHE ?= $(HOME)/.cache/ballast/tools
 
 # make run
 ADDR       ?= 127.0.0.1:8080
@@ -39,16 +42,22 @@ all: build
 # tool-rule NAME, VERSION, PACKAGE, MODULE
 # The stamp .tools/stamps/NAME-VERSION records that NAME is installed at
 # VERSION. It is (re)made when missing, or when the binary is missing. A
-# binary already built from MODULE@VERSION (go version -m) is kept as is.
+# binary already built from MODULE@VERSION (go version -m) is kept as is;
+# else one in TOOLS_CACHE/NAME-VERSION is copied; else it is built and a
+# copy kept there (a cache that cannot be written is skipped).
 define tool-rule
 tools: $(STAMPS)/$(1)-$(2)
 $(STAMPS)/$(1)-$(2): $(if $(wildcard $(TOOLS_BIN)/$(1)),,FORCE)
-	@mkdir -p $(STAMPS)
-	@if go version -m $(TOOLS_BIN)/$(1) 2>/dev/null | grep -q '^[[:space:]]*mod[[:space:]]*$(4)[[:space:]]*$(2)[[:space:]]'; then \
+	@mkdir -p $(STAMPS) $(TOOLS_BIN)
+	@built() { go version -m "$$$$1" 2>/dev/null | grep -q '^[[:space:]]*mod[[:space:]]*$(4)[[:space:]]*$(2)[[:space:]]'; }; \
+	if built $(TOOLS_BIN)/$(1); then \
 		echo "$(1) $(2) already in $(TOOLS_BIN)"; \
+	elif built $(TOOLS_CACHE)/$(1)-$(2)/$(1); then \
+		echo "$(1) $(2) from $(TOOLS_CACHE)"; cp $(TOOLS_CACHE)/$(1)-$(2)/$(1) $(TOOLS_BIN)/$(1); \
 	else \
 		echo "installing $(1) $(2) (compiled from source the first time: up to a few minutes)"; \
 		GOBIN=$(TOOLS_BIN) go install $(3)@$(2); \
+		mkdir -p $(TOOLS_CACHE)/$(1)-$(2) 2>/dev/null && cp $(TOOLS_BIN)/$(1) $(TOOLS_CACHE)/$(1)-$(2)/$(1) 2>/dev/null || true; \
 	fi
 	@rm -f $(STAMPS)/$(1)-v*
 	@touch $$@
@@ -65,12 +74,17 @@ $(eval $(call tool-rule,registry,$(REGISTRY_VERSION),github.com/distribution/dis
 tools: $(STAMPS)/oci-conformance-$(OCI_CONFORMANCE_VERSION)
 $(STAMPS)/oci-conformance-$(OCI_CONFORMANCE_VERSION): $(if $(wildcard $(TOOLS_BIN)/oci-conformance),,FORCE)
 	@mkdir -p $(STAMPS) $(TOOLS_BIN)
-	@echo "building oci-conformance $(OCI_CONFORMANCE_VERSION)"
-	@set -e; tmp=$$(mktemp -d); trap 'chmod -R u+w "$$tmp"; rm -rf "$$tmp"' EXIT; \
+	@set -e; cached=$(TOOLS_CACHE)/oci-conformance-$(OCI_CONFORMANCE_VERSION)/oci-conformance; \
+	if [ -x "$$cached" ]; then \
+		echo "oci-conformance $(OCI_CONFORMANCE_VERSION) from $(TOOLS_CACHE)"; cp "$$cached" $(TOOLS_BIN)/oci-conformance; exit 0; \
+	fi; \
+	echo "building oci-conformance $(OCI_CONFORMANCE_VERSION)"; \
+	tmp=$$(mktemp -d); trap 'chmod -R u+w "$$tmp"; rm -rf "$$tmp"' EXIT; \
 	cd "$$tmp"; \
 	src=$$(go mod download -json $(OCI_CONFORMANCE_MODULE)@$(OCI_CONFORMANCE_VERSION) | grep '"Dir":' | cut -d'"' -f4); \
 	cp -R "$$src" src; chmod -R u+w src; cd src; \
-	go build -ldflags '-X main.Version=$(OCI_CONFORMANCE_VERSION)' -o $(TOOLS_BIN)/oci-conformance .
+	go build -ldflags '-X main.Version=$(OCI_CONFORMANCE_VERSION)' -o $(TOOLS_BIN)/oci-conformance .; \
+	mkdir -p "$$(dirname "$$cached")" 2>/dev/null && cp $(TOOLS_BIN)/oci-conformance "$$cached" 2>/dev/null || true
 	@rm -f $(STAMPS)/oci-conformance-v*
 	@touch $@
 

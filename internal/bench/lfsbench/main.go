@@ -28,6 +28,7 @@ var sections = []section{
 	{"baseline", "the limit: openssl dgst -sha256 on a 1 GiB random file", (*bench).baseline},
 	{"lfs", "git-lfs push and fetch (targets judged on the median of 3 runs), raw HTTP GET, each also against a null server (1 GiB incompressible file)", (*bench).lfs},
 	{"rss", "server memory while receiving a 4 GiB upload, then four concurrent 1 GiB ones", (*bench).rss},
+	{"stall", "uploads that stop sending: another repository's upload of the same digest, and the server's memory with 150 stalled", (*bench).stall},
 	{"dedup", "stored size after pushing through the server", (*bench).dedup},
 	{"chunksize", "average chunk size, measured on the store package alone", (*bench).chunksize},
 }
@@ -44,7 +45,7 @@ func usage() error {
 	for _, s := range sections {
 		names = append(names, s.name)
 	}
-	return fmt.Errorf("usage: go run ./internal/bench all|SECTION...  (sections: %s)", strings.Join(names, ", "))
+	return fmt.Errorf("usage: go run ./internal/bench/lfsbench all|SECTION...  (sections: %s)", strings.Join(names, ", "))
 }
 
 func run(args []string) error {

@@ -135,17 +135,5 @@ func (c *Client) NoTimeout() { c.http.Timeout = 0 }
 // Check makes an authenticated request that any valid token may make
 // (GET /v2/) and reports the server's answer.
 func (c *Client) Check(ctx context.Context) error {
-	req, err := c.newRequest(ctx, http.MethodGet, "/v2/", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return c.unreachable(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return apiError(resp)
-	}
-	return nil
+	return c.Do(ctx, http.MethodGet, "/v2/", nil, nil)
 }

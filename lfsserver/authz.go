@@ -18,13 +18,21 @@ func (s *server) authenticate(r *http.Request) (*auth.Identity, error) {
 	return id, err
 }
 
-// authorize authenticates the caller and requires level l on repo.
+// authorize authenticates the caller and requires level l on repo. A
+// write to a repository that does not exist also needs the right to create
+// it (auth.Creation).
 func (s *server) authorize(r *http.Request, repo string, l auth.Level) (*auth.Identity, error) {
 	id, err := s.authenticate(r)
 	if err != nil {
 		return nil, err
 	}
-	return id, require(id, repo, l)
+	if err := require(id, repo, l); err != nil {
+		return id, err
+	}
+	if l >= auth.Write {
+		return id, s.create.CheckPush(r.Context(), id, repo)
+	}
+	return id, nil
 }
 
 // require checks that id holds level l on repo (auth.Require).

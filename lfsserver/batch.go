@@ -131,6 +131,11 @@ func (s *server) batch(w http.ResponseWriter, r *http.Request, req *request) err
 	if err := require(id, req.repo, br.level()); err != nil {
 		return err
 	}
+	if br.Operation == opUpload {
+		if err := s.create.CheckPush(r.Context(), id, req.repo); err != nil {
+			return err
+		}
+	}
 	if br.Operation == opDownload {
 		if err := s.requireRepo(r.Context(), req.repo); err != nil {
 			return err

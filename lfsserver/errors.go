@@ -41,6 +41,7 @@ var statusTable = []httpx.ErrorStatus{
 	{Err: errForbidden, Status: http.StatusForbidden},
 	{Err: auth.ErrForbidden, Status: http.StatusForbidden},
 	{Err: errNotFound, Status: http.StatusNotFound},
+	{Err: auth.ErrNoRepository, Status: http.StatusNotFound},
 	{Err: store.ErrNotFound, Status: http.StatusNotFound},
 	{Err: errMethodNotAllowed, Status: http.StatusMethodNotAllowed},
 	{Err: errNotAcceptable, Status: http.StatusNotAcceptable},

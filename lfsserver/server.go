@@ -52,6 +52,9 @@ type Config struct {
 	ActionExpiry time.Duration
 	// Pulls records downloads in the pull log; nil: they are not recorded.
 	Pulls PullRecorder
+	// Create decides whether a push may create its repository; nil: every
+	// writer may.
+	Create *auth.Creation
 }
 
 const (
@@ -70,6 +73,7 @@ type server struct {
 	maxObjs int
 	expiry  time.Duration
 	pulls   PullRecorder // nil when pulls are not recorded
+	create  *auth.Creation
 }
 
 // New returns the Git LFS API handler. It serves every path of the form
@@ -88,6 +92,7 @@ func New(cfg Config) http.Handler {
 		maxObjs: cfg.MaxBatchObjects,
 		expiry:  cfg.ActionExpiry,
 		pulls:   cfg.Pulls,
+		create:  cfg.Create,
 	}
 	if cfg.DB != nil {
 		s.locks = &lockStore{db: cfg.DB}

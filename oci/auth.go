@@ -18,13 +18,18 @@ import (
 // ("How to authenticate"); RFC 6750 §3 (WWW-Authenticate for Bearer).
 
 // authorize returns the caller's identity if it holds lvl on repo, else an
-// *Error: 401 with the scope to ask a token for, or 403 DENIED.
+// *Error: 401 with the scope to ask a token for, or 403 DENIED. A write to
+// a repository that does not exist also needs the right to create it
+// (auth.Creation; 404 NAME_UNKNOWN otherwise).
 func (s *server) authorize(r *http.Request, repo string, lvl auth.Level) (*auth.Identity, error) {
 	id, err := s.auth.Authenticate(r)
 	if err != nil {
 		return nil, unauthorized(err, repoScope(repo, actions(r, lvl)))
 	}
 	if id.Allows(repo, lvl) {
+		if lvl >= auth.Write {
+			return id, s.create.CheckPush(r.Context(), id, repo)
+		}
 		return id, nil
 	}
 	if mayAsk(r, id, repo) {

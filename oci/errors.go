@@ -86,6 +86,7 @@ func classify(err error) *Error {
 		{store.ErrRetry, http.StatusServiceUnavailable, CodeBlobUploadInvalid},
 		{store.ErrBusy, http.StatusServiceUnavailable, CodeTooManyRequests},
 		{name.ErrInvalidRepo, http.StatusBadRequest, CodeNameInvalid},
+		{auth.ErrNoRepository, http.StatusNotFound, CodeNameUnknown},
 		{auth.ErrNoCredentials, http.StatusUnauthorized, CodeUnauthorized},
 		{auth.ErrInvalidToken, http.StatusUnauthorized, CodeUnauthorized},
 	}

@@ -32,7 +32,8 @@ func NewRegistry(cfg Config) *Registry {
 	return &Registry{s: &server{
 		store: cfg.Store, auth: cfg.Auth, tokens: cfg.Tokens, db: cfg.DB,
 		public: cfg.PublicURL, sparse: cfg.AllowSparseManifests, log: cfg.Logger,
-		pulls: cfg.Pulls,
+		pulls:  cfg.Pulls,
+		create: cfg.Create,
 	}}
 }
 

@@ -49,6 +49,9 @@ type Config struct {
 	// Pulls records blob and manifest GETs in the pull log; nil: they are
 	// not recorded.
 	Pulls PullRecorder
+	// Create decides whether a push may create its repository; nil: every
+	// writer may.
+	Create *auth.Creation
 }
 
 // TagFallback is asked about a manifest tag a repository does not have; if
@@ -66,6 +69,7 @@ type server struct {
 	log         *slog.Logger
 	pulls       PullRecorder // nil when pulls are not recorded
 	tagFallback TagFallback  // nil: none
+	create      *auth.Creation
 }
 
 // New returns the registry handler, serving /v2/… and the token endpoint

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/opencontainers/go-digest"
+
+	"github.com/ballastml/ballast/internal/platform/name"
 )
 
 // This file holds the store's SQL. Statements are portable (SQLite and
@@ -370,6 +372,21 @@ func (s *Store) LinkedRepos(ctx context.Context, d digest.Digest, limit int) ([]
 		repos = append(repos, r)
 	}
 	return repos, rows.Err()
+}
+
+// CreateRepo creates the repository repo, empty, and reports whether it
+// was created (false: it existed).
+func (s *Store) CreateRepo(ctx context.Context, repo string) (bool, error) {
+	if err := name.ValidateRepo(repo); err != nil {
+		return false, err
+	}
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, repo, time.Now().Unix())
+	if err != nil {
+		return false, fmt.Errorf("store index: create repository: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // Repos returns up to limit repository names after after, in name order.

@@ -28,7 +28,7 @@ pointers, so ballast indexes its history and publishes its tags. Connecting
 and disconnecting need admin access to the repository, syncing write access.`,
 	}
 	cf.register(cmd)
-	cmd.AddCommand(newRepoListCmd(&cf), newRepoConnectCmd(&cf), newRepoSyncCmd(&cf), newRepoShowCmd(&cf), newRepoDisconnectCmd(&cf))
+	cmd.AddCommand(newRepoListCmd(&cf), newRepoCreateCmd(&cf), newRepoConnectCmd(&cf), newRepoSyncCmd(&cf), newRepoShowCmd(&cf), newRepoDisconnectCmd(&cf))
 	return cmd
 }
 
@@ -74,6 +74,35 @@ func (f *clientFlags) forRepo(repo, endpoint string) (*apiclient.Client, string,
 	return c, api.Prefix + "repos/" + repo + endpoint, err
 }
 
+func newRepoCreateCmd(cf *clientFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "create REPO",
+		Short: "Create an empty repository (needs admin access to its name)",
+		Long: `Create an empty repository. By default a push creates its repository only
+for a token with admin access to the name (ballast serve --create-repos), so
+that a typo in a name is an error and not a new repository; create the
+repository first and writers can push to it.`,
+		Example: `  ballast repo create ml/cat-classifier`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, path, err := cf.forRepo(args[0], "")
+			if err != nil {
+				return err
+			}
+			var out api.Repo
+			if err := c.Do(cmd.Context(), http.MethodPut, path, nil, &out); err != nil {
+				return err
+			}
+			if out.Created {
+				fmt.Fprintf(cmd.OutOrStdout(), "Created %s\n", out.Name)
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s already exists\n", out.Name)
+			}
+			return nil
+		},
+	}
+}
+
 func newRepoConnectCmd(cf *clientFlags) *cobra.Command {
 	var (
 		req           api.ConnectRequest
@@ -109,6 +138,7 @@ func newRepoConnectCmd(cf *clientFlags) *cobra.Command {
 	f.StringVar(&req.PathFilter, "path-filter", "", "publish only files matching this pattern, e.g. 'models/**' (default: every file)")
 	f.StringVar(&req.Username, "username", "", "user name for the Git remote")
 	f.BoolVar(&passwordStdin, "password-stdin", false, "read the Git remote's password or token from standard input")
+	f.BoolVar(&req.NoCheck, "no-check", false, "save the connection without checking that the remote answers (for one that does not exist yet)")
 	cmd.MarkFlagRequired("git")
 	return cmd
 }

@@ -146,7 +146,7 @@ func TestRepoCommands(t *testing.T) {
 func TestRepoConnectPasswordStdin(t *testing.T) {
 	url, token := apiServer(t)
 	conn := []string{"--server", url, "--token", token("ops", "ml/*:admin")}
-	args := append([]string{"repo", "connect", "ml/x", "--git", "https://git.example.com/ml/x.git", "--username", "bot", "--password-stdin"}, conn...)
+	args := append([]string{"repo", "connect", "ml/x", "--git", "https://git.example.com/ml/x.git", "--username", "bot", "--password-stdin", "--no-check"}, conn...)
 	if _, err := runStdin(t, "s3cret-token\n", args...); err != nil {
 		t.Fatal(err)
 	}

@@ -50,6 +50,7 @@ func bindServeFlags(f *pflag.FlagSet, cfg *config.Serve, configFile *string) {
 	f.StringVar(&cfg.Data, "data", cfg.Data, "data directory (env "+config.Env["data"]+")")
 	f.StringVar(&cfg.PublicURL, "public-url", "", "URL clients use to reach this server; default http://ADDR (env "+config.Env["public-url"]+")")
 	f.BoolVar(&cfg.AnonymousRead, "anonymous-read", false, "allow reads without a token (env "+config.Env["anonymous-read"]+")")
+	f.StringVar(&cfg.CreateRepos, "create-repos", cfg.CreateRepos, "who creates a repository by pushing to a name that does not exist: admin (tokens with admin on the name), write (any token that may write it) or never (only ballast repo create); others get 404 (env "+config.Env["create-repos"]+")")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env "+config.Env["log-level"]+")")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (env "+config.Env["log-format"]+")")
 	f.BoolVar(&cfg.AllowSparseManifests, "allow-sparse-manifests", false, "accept OCI manifests whose referenced blobs are not all present, for partial multi-platform mirrors (env "+config.Env["allow-sparse-manifests"]+")")
@@ -83,6 +84,7 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 		"data":                   func() { c.Data = fromFlags.Data },
 		"public-url":             func() { c.PublicURL = fromFlags.PublicURL },
 		"anonymous-read":         func() { c.AnonymousRead = fromFlags.AnonymousRead },
+		"create-repos":           func() { c.CreateRepos = fromFlags.CreateRepos },
 		"log-level":              func() { c.LogLevel = fromFlags.LogLevel },
 		"log-format":             func() { c.LogFormat = fromFlags.LogFormat },
 		"reap-interval":          func() { c.ReapInterval = fromFlags.ReapInterval },

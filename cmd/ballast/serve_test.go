@@ -16,7 +16,7 @@ import (
 func TestServeFlagsAllApplied(t *testing.T) {
 	values := map[string]string{
 		"addr": "0.0.0.0:9", "data": "/srv/ballast", "public-url": "https://m.example",
-		"anonymous-read": "true", "log-level": "debug", "log-format": "json",
+		"anonymous-read": "true", "create-repos": "write", "log-level": "debug", "log-format": "json",
 		"allow-sparse-manifests": "true", "debug-addr": "127.0.0.1:6060", "metrics-addr": "127.0.0.1:9090",
 		"git-poll-interval": "2m", "reap-interval": "3m", "gc-grace": "4h", "pull-log-retention": "24h", "git-allow-loopback": "true",
 		"inline-dedup": "true", "upload-stall-timeout": "5s", "upload-memory": "1GiB", "git-allow-addr": "10.0.0.5,192.168.0.0/16",

@@ -52,9 +52,9 @@ func startGitOps(ctx context.Context, loops *sync.WaitGroup, dataDir string, pol
 	g.api = api.New(api.Config{
 		Index: idx, Pulls: pulls, Auth: authn, CursorKey: cursorKey, Logger: log,
 		Published: g.published(reg),
-		Repos:     st.Repos,
-		Pending:   g.pending,
-		Sync:      g.sync,
+		Repos:     st.Repos, RepoExists: st.RepoExists, CreateRepo: st.CreateRepo,
+		Pending: g.pending,
+		Sync:    g.sync,
 	})
 	return g, nil
 }

@@ -102,9 +102,14 @@ func build(ctx context.Context, c config.Serve, log *slog.Logger) (a *app, err e
 	jobs.Go(func() { hk.run(ctx) })
 	jobs.Go(func() { st.RunCompactor(ctx) })
 
+	policy, err := auth.ParseCreatePolicy(c.CreateRepos)
+	if err != nil {
+		return a, err
+	}
+	create := &auth.Creation{Policy: policy, Exists: st.RepoExists}
 	reg := oci.NewRegistry(oci.Config{
 		Store: st, Auth: a.acc.authn, Tokens: a.acc.registry, DB: database, PublicURL: c.PublicURL,
-		AllowSparseManifests: c.AllowSparseManifests, Pulls: pulls, Logger: log,
+		AllowSparseManifests: c.AllowSparseManifests, Pulls: pulls, Logger: log, Create: create,
 	})
 	if err := guardGit(c); err != nil {
 		return a, err
@@ -118,6 +123,7 @@ func build(ctx context.Context, c config.Serve, log *slog.Logger) (a *app, err e
 		API:   git.api,
 		LFS: lfsserver.New(lfsserver.Config{
 			Store: st, Auth: a.acc.authn, DB: database, PublicURL: c.PublicURL, Pulls: pulls, Logger: log,
+			Create: create,
 		}),
 		OCI:          reg.Handler(git.publishCommitTag),
 		Log:          log,

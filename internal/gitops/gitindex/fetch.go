@@ -18,6 +18,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/go-git/go-git/v5/storage/memory"
 )
 
 // mirrorRefSpecs fetch every branch and tag to the same name, forced, so a
@@ -80,6 +81,30 @@ func fetch(ctx context.Context, m mirror, src Source) error {
 		return nil
 	case errors.Is(err, transport.ErrEmptyRemoteRepository):
 		return clearRefs(m)
+	}
+	return classify(ctx, src.URL, err)
+}
+
+// Probe checks the form of src as Connect does, then that it answers as a
+// Git repository with its credentials, by listing its refs without fetching
+// anything: ErrUnreachable, ErrNotGit or ErrForbiddenAddress if not. An
+// empty repository passes.
+func (x *Indexer) Probe(ctx context.Context, repo string, src Source) error {
+	src, err := checkSource(repo, src)
+	if err != nil {
+		return err
+	}
+	if err := checkLocal(src.URL); err != nil {
+		return err
+	}
+	remote := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: "origin", URLs: []string{src.URL}})
+	opts := &git.ListOptions{}
+	if isHTTP(src.URL) && (src.Username != "" || src.Password != "") {
+		opts.Auth = &githttp.BasicAuth{Username: src.Username, Password: src.Password}
+	}
+	_, err = remote.ListContext(ctx, opts)
+	if err == nil || errors.Is(err, transport.ErrEmptyRemoteRepository) {
+		return nil
 	}
 	return classify(ctx, src.URL, err)
 }

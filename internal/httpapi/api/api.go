@@ -31,6 +31,11 @@ type Config struct {
 	// Repos lists repository names after after, in name order (the
 	// store's Repos). Nil: GET /api/v1/repos lists none.
 	Repos func(ctx context.Context, after string, limit int) ([]string, error)
+	// RepoExists reports whether a repository exists, and CreateRepo
+	// creates one (false: it existed). Nil: GET /api/v1/repos/{repo}
+	// finds none, PUT answers 405.
+	RepoExists func(ctx context.Context, repo string) (bool, error)
+	CreateRepo func(ctx context.Context, repo string) (bool, error)
 	// CursorKey encrypts the cursors of /api/v1/digests, which span
 	// repositories. Give every replica the same key (for instance
 	// auth.LoadOrCreateKey(ctx, db, "api-cursor")); nil: a random key, and

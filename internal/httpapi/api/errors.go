@@ -23,6 +23,7 @@ var (
 	errAmbiguousDigest = errors.New("ambiguous digest")
 	errPathNotFound    = errors.New("path not found")
 	errCursor          = errors.New("invalid cursor")
+	errRepoNotFound    = errors.New("repository not found")
 )
 
 // errBadCursor reports a cursor that no listing returned.
@@ -57,6 +58,7 @@ var statuses = []httpx.ErrorStatus{
 	{Err: errDigestNotFound, Status: http.StatusNotFound, Code: "digest_not_found"},
 	{Err: errAmbiguousDigest, Status: http.StatusConflict, Code: "ambiguous_digest"},
 	{Err: errPathNotFound, Status: http.StatusNotFound, Code: "path_not_found"},
+	{Err: errRepoNotFound, Status: http.StatusNotFound, Code: "repo_not_found"},
 }
 
 // fail answers the request with err as a JSON error (see httpx.Fail).

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -25,12 +27,26 @@ func (a *api) connect(w http.ResponseWriter, r *http.Request, rt route) error {
 	}
 	src := gitindex.Source{URL: req.URL, Username: req.Username, Password: req.Password,
 		TagPattern: req.TagPattern, PathFilter: req.PathFilter}
+	if !req.NoCheck {
+		ctx, cancel := context.WithTimeout(r.Context(), probeTimeout)
+		err := a.Index.Probe(ctx, rt.repo, src)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil {
+			err = fmt.Errorf("%w: %s did not answer within %s", gitindex.ErrUnreachable, redact(req.URL), probeTimeout)
+		}
+		if err != nil {
+			return fmt.Errorf("%w (connect with no_check to save it anyway)", err)
+		}
+	}
 	if err := a.Index.Connect(r.Context(), rt.repo, src); err != nil {
 		return err
 	}
 	a.log.InfoContext(r.Context(), "git repository connected", "repo", rt.repo, "url", redact(req.URL), "by", caller(r))
 	return a.showGit(w, r, rt)
 }
+
+// probeTimeout bounds the check that a remote answers before it is saved.
+const probeTimeout = 30 * time.Second
 
 // mayConnect refuses a source on the server's own disk (a path or a
 // file:// URL) unless the caller is an admin of every repository: such a

@@ -60,7 +60,7 @@ func TestShowNeverShowsThePassword(t *testing.T) {
 	e := newEnv(t)
 	admin := e.token("root", "*:admin")
 	resp, b := e.do(http.MethodPut, "/api/v1/repos/ml/x/git", admin,
-		`{"url":"https://git.example.com/ml/x.git","username":"bot","password":"hunter2-secret"}`)
+		`{"url":"https://git.example.com/ml/x.git","username":"bot","password":"hunter2-secret","no_check":true}`)
 	if resp.StatusCode != http.StatusOK || strings.Contains(string(b), "hunter2") {
 		t.Fatalf("connect: %d %s", resp.StatusCode, b)
 	}
@@ -100,9 +100,49 @@ func TestConnectErrors(t *testing.T) {
 			wantError(t, resp, b, tt.status, tt.code)
 		})
 	}
-	resp, b := e.do(http.MethodPut, "/api/v1/repos/ml/x/git", repoAdmin, `{"url":"https://git.example.com/x.git"}`)
+	resp, b := e.do(http.MethodPut, "/api/v1/repos/ml/x/git", repoAdmin, `{"url":"https://git.example.com/x.git","no_check":true}`)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("a repository admin connecting an https URL: %d %s", resp.StatusCode, b)
+	}
+}
+
+// TestConnectChecksTheRemote: a remote that does not answer as Git is
+// refused before anything is saved, unless no_check asks to save it anyway.
+func TestConnectChecksTheRemote(t *testing.T) {
+	e := newEnv(t)
+	admin := e.token("root", "*:admin")
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	tests := []struct {
+		name, url string
+		status    int
+		code      string
+	}{
+		{"a server answering 503", down.URL + "/x.git", http.StatusBadGateway, "git_unreachable"},
+		{"nothing listening", closedURL + "/x.git", http.StatusBadGateway, "git_unreachable"},
+		{"a directory that is no Git repository", t.TempDir(), http.StatusUnprocessableEntity, "not_git"},
+		{"a path that does not exist", "/nonexistent/x.git", http.StatusBadGateway, "git_unreachable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := e.do(http.MethodPut, "/api/v1/repos/ml/x/git", admin, fmt.Sprintf(`{"url":%q}`, tt.url))
+			wantError(t, resp, b, tt.status, tt.code)
+			if !strings.Contains(string(b), "no_check") {
+				t.Errorf("the error does not say how to save it anyway: %s", b)
+			}
+			resp, b = e.do(http.MethodGet, "/api/v1/repos/ml/x/git", admin, "")
+			wantError(t, resp, b, http.StatusNotFound, "repo_not_connected")
+		})
+	}
+	g := newGitRepo(t)
+	resp, b := e.do(http.MethodPut, "/api/v1/repos/ml/x/git", admin, fmt.Sprintf(`{"url":%q}`, g.Dir))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("connect a real Git repository: %d %s", resp.StatusCode, b)
 	}
 }
 
@@ -114,7 +154,7 @@ func TestSyncErrors(t *testing.T) {
 	wantError(t, resp, b, http.StatusNotFound, "repo_not_connected")
 
 	dir := t.TempDir() // exists, but is no Git repository
-	e.do(http.MethodPut, "/api/v1/repos/ml/x/git", admin, fmt.Sprintf(`{"url":%q}`, dir))
+	e.do(http.MethodPut, "/api/v1/repos/ml/x/git", admin, fmt.Sprintf(`{"url":%q,"no_check":true}`, dir))
 	resp, b = e.do(http.MethodPost, "/api/v1/repos/ml/x/git/sync", writer, "")
 	wantError(t, resp, b, http.StatusUnprocessableEntity, "not_git")
 	var st api.GitStatus
@@ -127,7 +167,7 @@ func TestSyncErrors(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	defer down.Close()
-	e.do(http.MethodPut, "/api/v1/repos/ml/y/git", admin, fmt.Sprintf(`{"url":%q}`, down.URL+"/x.git"))
+	e.do(http.MethodPut, "/api/v1/repos/ml/y/git", admin, fmt.Sprintf(`{"url":%q,"no_check":true}`, down.URL+"/x.git"))
 	resp, b = e.do(http.MethodPost, "/api/v1/repos/ml/y/git/sync", writer, "")
 	wantError(t, resp, b, http.StatusBadGateway, "git_unreachable")
 
@@ -183,5 +223,41 @@ func TestListRepos(t *testing.T) {
 	e.get("/api/v1/repos", e.token("bob", "nothing/*:read"), &page)
 	if len(page.Repos) != 0 {
 		t.Fatalf("a token that reads nothing sees %v", page.Repos)
+	}
+}
+
+func TestCreateRepo(t *testing.T) {
+	repos := map[string]bool{}
+	e := newEnvWith(t, func(c *api.Config) {
+		c.RepoExists = func(_ context.Context, r string) (bool, error) { return repos[r], nil }
+		c.CreateRepo = func(_ context.Context, r string) (bool, error) {
+			created := !repos[r]
+			repos[r] = true
+			return created, nil
+		}
+	})
+	admin := e.token("ops", "ml/*:admin")
+	writer := e.token("ci", "ml/*:write")
+	resp, b := e.do(http.MethodGet, "/api/v1/repos/ml/new", writer, "")
+	wantError(t, resp, b, http.StatusNotFound, "repo_not_found")
+	resp, b = e.do(http.MethodPut, "/api/v1/repos/ml/new", writer, "")
+	wantError(t, resp, b, http.StatusForbidden, "forbidden")
+	resp, b = e.do(http.MethodPut, "/api/v1/repos/other/new", admin, "")
+	wantError(t, resp, b, http.StatusForbidden, "forbidden")
+	resp, b = e.do(http.MethodPut, "/api/v1/repos/ml/BAD", admin, "")
+	wantError(t, resp, b, http.StatusBadRequest, "invalid_repo")
+	if len(repos) != 0 {
+		t.Fatalf("refused requests created %v", repos)
+	}
+	for _, want := range []int{http.StatusCreated, http.StatusOK} {
+		resp, b = e.do(http.MethodPut, "/api/v1/repos/ml/new", admin, "")
+		if resp.StatusCode != want {
+			t.Errorf("PUT /api/v1/repos/ml/new: %d %s, want %d", resp.StatusCode, b, want)
+		}
+	}
+	var r api.Repo
+	e.get("/api/v1/repos/ml/new", writer, &r)
+	if r.Name != "ml/new" {
+		t.Errorf("GET /api/v1/repos/ml/new: %+v", r)
 	}
 }

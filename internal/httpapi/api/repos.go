@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/ballastml/ballast/internal/platform/auth"
@@ -32,4 +33,43 @@ func (a *api) repos(w http.ResponseWriter, r *http.Request, _ route) error {
 	setNext(w, r, next)
 	httpx.WriteJSON(w, http.StatusOK, Repos{Repos: out, NextCursor: next})
 	return nil
+}
+
+// showRepo serves GET /api/v1/repos/{repo}: 200 if the repository exists.
+func (a *api) showRepo(w http.ResponseWriter, r *http.Request, rt route) error {
+	ok, err := a.repoExists(r, rt.repo)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: %q", errRepoNotFound, rt.repo)
+	}
+	httpx.WriteJSON(w, http.StatusOK, Repo{Name: rt.repo})
+	return nil
+}
+
+// createRepo serves PUT /api/v1/repos/{repo}: it creates the repository,
+// empty, and answers 201, or 200 if it existed.
+func (a *api) createRepo(w http.ResponseWriter, r *http.Request, rt route) error {
+	if a.CreateRepo == nil {
+		return fmt.Errorf("%w: this server cannot create repositories", errMethod)
+	}
+	created, err := a.CreateRepo(r.Context(), rt.repo)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		a.log.InfoContext(r.Context(), "repository created", "repo", rt.repo, "by", caller(r))
+	}
+	httpx.WriteJSON(w, status, Repo{Name: rt.repo, Created: created})
+	return nil
+}
+
+func (a *api) repoExists(r *http.Request, repo string) (bool, error) {
+	if a.RepoExists == nil {
+		return false, nil
+	}
+	return a.RepoExists(r.Context(), repo)
 }

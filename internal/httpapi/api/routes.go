@@ -22,10 +22,12 @@ const (
 	epDigest
 	epPulls
 	epRepos
+	epRepo
 )
 
 // route is a parsed request path. repo is set for the endpoints under
-// /api/v1/repos/, ref for epRef, digest for epDigest.
+// /api/v1/repos/, ref for epRef, digest for epDigest. A path under
+// /api/v1/repos/ that ends in no known suffix names a repository (epRepo).
 type route struct {
 	ep     endpoint
 	repo   string
@@ -56,6 +58,10 @@ func (a *api) handlers() map[endpoint]map[string]handler {
 		epDigest:  {http.MethodGet: {auth.None, a.digest}},
 		epPulls:   {http.MethodGet: {auth.None, a.pulls}},
 		epRepos:   {http.MethodGet: {auth.None, a.repos}},
+		epRepo: {
+			http.MethodGet: {auth.Read, a.showRepo},
+			http.MethodPut: {auth.Admin, a.createRepo},
+		},
 	}
 }
 
@@ -118,7 +124,7 @@ func parseRepoRoute(p string) (route, bool) {
 	if i := strings.LastIndex(p, "/refs/"); i > 0 {
 		return refRoute(p[:i], p[i+len("/refs/"):])
 	}
-	return route{}, false
+	return route{ep: epRepo, repo: p}, p != ""
 }
 
 func refRoute(repo, escapedRef string) (route, bool) {

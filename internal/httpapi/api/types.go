@@ -16,6 +16,9 @@ type ConnectRequest struct {
 	Password   string `json:"password,omitempty"`
 	TagPattern string `json:"tag_pattern,omitempty"` // e.g. "v*"; empty: every tag
 	PathFilter string `json:"path_filter,omitempty"` // e.g. "models/**"; empty: every path
+	// NoCheck saves the connection without first checking that the remote
+	// answers (for a remote that does not exist yet).
+	NoCheck bool `json:"no_check,omitempty"`
 }
 
 // GitSource is a connection as the API shows it: never its password.
@@ -194,6 +197,12 @@ type Live struct {
 
 // Repos is the body of GET /api/v1/repos: the repositories the caller can
 // read, in name order.
+// Repo is a repository, as GET and PUT /api/v1/repos/{repo} answer.
+type Repo struct {
+	Name    string `json:"name"`
+	Created bool   `json:"created,omitempty"` // PUT: it did not exist before
+}
+
 type Repos struct {
 	Repos      []string `json:"repos"`
 	NextCursor string   `json:"next_cursor"`

@@ -17,13 +17,16 @@ import (
 
 // Serve is the configuration of the server.
 type Serve struct {
-	Addr          string   `json:"addr"`           // listen address, host:port
-	Data          string   `json:"data"`           // data directory (metadata DB and objects)
-	PublicURL     string   `json:"public_url"`     // base URL clients reach the server at
-	AnonymousRead bool     `json:"anonymous_read"` // allow reads without a token
-	LogLevel      string   `json:"log_level"`      // debug, info, warn, error
-	LogFormat     string   `json:"log_format"`     // text or json
-	ReapInterval  Duration `json:"reap_interval"`  // how often leftovers are reaped
+	Addr          string `json:"addr"`           // listen address, host:port
+	Data          string `json:"data"`           // data directory (metadata DB and objects)
+	PublicURL     string `json:"public_url"`     // base URL clients reach the server at
+	AnonymousRead bool   `json:"anonymous_read"` // allow reads without a token
+	// CreateRepos says who creates a repository by pushing to a new name:
+	// "admin" (admins of the name), "write" (any writer) or "never".
+	CreateRepos  string   `json:"create_repos"`
+	LogLevel     string   `json:"log_level"`     // debug, info, warn, error
+	LogFormat    string   `json:"log_format"`    // text or json
+	ReapInterval Duration `json:"reap_interval"` // how often leftovers are reaped
 	// GitPollInterval is how often connected Git repositories are fetched.
 	GitPollInterval Duration `json:"git_poll_interval"`
 	// GitAllowLoopback lets Git sources be fetched from this machine's
@@ -56,6 +59,7 @@ func Defaults() Serve {
 	return Serve{
 		Addr:               "127.0.0.1:8080",
 		Data:               ".data",
+		CreateRepos:        "admin",
 		LogLevel:           "info",
 		LogFormat:          "text",
 		ReapInterval:       Duration{10 * time.Minute},
@@ -88,6 +92,7 @@ var Env = map[string]string{
 	"data":                   "BALLAST_DATA",
 	"public-url":             "BALLAST_PUBLIC_URL",
 	"anonymous-read":         "BALLAST_ANONYMOUS_READ",
+	"create-repos":           "BALLAST_CREATE_REPOS",
 	"log-level":              "BALLAST_LOG_LEVEL",
 	"log-format":             "BALLAST_LOG_FORMAT",
 	"reap-interval":          "BALLAST_REAP_INTERVAL",
@@ -109,7 +114,7 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 	str := map[string]*string{
 		"addr": &c.Addr, "data": &c.Data, "public-url": &c.PublicURL,
 		"log-level": &c.LogLevel, "log-format": &c.LogFormat, "debug-addr": &c.DebugAddr,
-		"metrics-addr": &c.MetricsAddr,
+		"metrics-addr": &c.MetricsAddr, "create-repos": &c.CreateRepos,
 	}
 	for key, p := range str {
 		if v := getenv(Env[key]); v != "" {
@@ -170,6 +175,11 @@ func (c *Serve) Validate() error {
 		return fmt.Errorf("public URL %q: want http(s)://host[:port][/path]", c.PublicURL)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	switch c.CreateRepos {
+	case "admin", "write", "never":
+	default:
+		return fmt.Errorf("create repos %q: want admin, write or never", c.CreateRepos)
+	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:

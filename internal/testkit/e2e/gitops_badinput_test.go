@@ -277,11 +277,12 @@ func (m *modelRepo) addRaw(path, content string) {
 	m.g.run(m.work, "update-index", "--add", "--cacheinfo", "100644,"+sha+","+path)
 }
 
-// connectAndSync connects repo to url with the admin token and syncs it
-// with token; it returns the sync's error.
+// connectAndSync connects repo to url with the admin token, without the
+// check that the remote answers, and syncs it with token; it returns the
+// sync's error.
 func connectAndSync(t *testing.T, s *server, token, repo, url string) error {
 	t.Helper()
-	if _, err := s.ballast(t, "repo", "connect", repo, "--git", url, "--server", s.url, "--token", s.admin); err != nil {
+	if _, err := s.ballast(t, "repo", "connect", repo, "--git", url, "--no-check", "--server", s.url, "--token", s.admin); err != nil {
 		t.Fatalf("ballast repo connect %s --git %s: %v", repo, url, err)
 	}
 	_, err := s.ballast(t, "repo", "sync", repo, "--server", s.url, "--token", token)
@@ -333,8 +334,9 @@ func assertAPIError(t *testing.T, what string, resp *http.Response, body []byte,
 
 // TestGitSourceAddressGuard: a user who may write a repository must not
 // make the server fetch from its own loopback services or a cloud metadata
-// address. Literal addresses are refused at connect, names when the sync
-// resolves them; both errors say why.
+// address. Connecting checks the remote, so both literal addresses and names
+// are refused at connect; a name saved without the check is refused when
+// the sync resolves it. Every error says why.
 func TestGitSourceAddressGuard(t *testing.T) {
 	s := startServer(t, "--git-poll-interval", "1h")
 	ada := s.createToken(t, "ada", "ml/*:admin") // may connect ml/ repositories, not the server's disk
@@ -354,9 +356,13 @@ func TestGitSourceAddressGuard(t *testing.T) {
 	}
 
 	byName := "http://localhost:" + port + "/ml/x.git"
-	if _, err := s.ballast(t, "repo", "connect", "ml/guard", "--git", byName, "--server", s.url, "--token", ada); err != nil {
-		t.Fatalf("connect %s (a name, checked when resolved): %v", byName, err)
+	_, err := s.ballast(t, "repo", "connect", "ml/guard", "--git", byName, "--server", s.url, "--token", ada)
+	if err == nil || !strings.Contains(err.Error(), "403") || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("ballast repo connect --git %s: %v, want a 403 saying loopback is not allowed", byName, err)
 	}
-	_, err := s.ballast(t, "repo", "sync", "ml/guard", "--server", s.url, "--token", ada)
+	if _, err := s.ballast(t, "repo", "connect", "ml/guard", "--git", byName, "--no-check", "--server", s.url, "--token", ada); err != nil {
+		t.Fatalf("connect %s --no-check (a name, checked when resolved): %v", byName, err)
+	}
+	_, err = s.ballast(t, "repo", "sync", "ml/guard", "--server", s.url, "--token", ada)
 	assertSyncError(t, s, err, "ml/guard", "403", "loopback", "--git-allow-loopback")
 }

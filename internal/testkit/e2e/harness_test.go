@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -154,7 +155,13 @@ func (s *server) start() {
 	defer logf.Close()
 	fmt.Fprintf(logf, "=== e2e: starting ballast at %s\n", time.Now().Format(time.RFC3339Nano))
 
-	args := append([]string{"serve", "--addr", s.addr, "--data", s.dataDir, "--public-url", s.url}, s.args...)
+	args := []string{"serve", "--addr", s.addr, "--data", s.dataDir, "--public-url", s.url}
+	if !slices.ContainsFunc(s.args, func(a string) bool { return strings.HasPrefix(a, "--create-repos") }) {
+		// Most tests push with write tokens to repositories nobody created;
+		// the tests of the policy itself pass their own.
+		args = append(args, "--create-repos", "write")
+	}
+	args = append(args, s.args...)
 	cmd := exec.Command(ballastBin, args...)
 	cmd.Env = append(environ("BALLAST_"), "BALLAST_ADMIN_TOKEN="+s.admin)
 	cmd.Stdout, cmd.Stderr = logf, logf

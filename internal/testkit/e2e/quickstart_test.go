@@ -31,7 +31,7 @@ func TestQuickstartFromREADME(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := quickstartCommands(t, string(readme))
-	s := startServer(t)
+	s := startServer(t, "--create-repos=admin") // the default, as make run has it
 	tmp := t.TempDir()
 	home := filepath.Join(tmp, "home")
 	work := filepath.Join(tmp, "work")

@@ -136,6 +136,7 @@ func newRepoConnectCmd(cf *clientFlags) *cobra.Command {
 	f.StringVar(&req.URL, "git", "", "URL of the Git repository (https://… or a local path)")
 	f.StringVar(&req.TagPattern, "tag-pattern", "", "publish only tags matching this pattern, e.g. 'v*' (default: every tag)")
 	f.StringVar(&req.PathFilter, "path-filter", "", "publish only files matching this pattern, e.g. 'models/**' (default: every file)")
+	f.StringVar(&req.ImageRoot, "image-root", "", "the Git directory the image form (<tag>-image) places at /models: / for the repository root, or a directory such as models/llama (default: the deepest directory holding every published file)")
 	f.StringVar(&req.Username, "username", "", "user name for the Git remote")
 	f.BoolVar(&passwordStdin, "password-stdin", false, "read the Git remote's password or token from standard input")
 	f.BoolVar(&req.NoCheck, "no-check", false, "save the connection without checking that the remote answers (for one that does not exist yet)")
@@ -224,6 +225,7 @@ func printGitStatus(w io.Writer, st api.GitStatus) error {
 	}
 	fmt.Fprintf(w, "Tag pattern: %s\n", orDefault(st.Git.TagPattern, "every tag"))
 	fmt.Fprintf(w, "Path filter: %s\n", orDefault(st.Git.PathFilter, "every path"))
+	fmt.Fprintf(w, "Image root:  %s\n", orDefault(st.Git.ImageRoot, "the folder holding every published file"))
 	fmt.Fprintf(w, "Last sync:   %s\n", formatTime(st.LastSync, "never"))
 	if st.LastError != "" {
 		fmt.Fprintf(w, "Last error:  %s\n", st.LastError)

@@ -31,14 +31,14 @@ func (x *Indexer) Connect(ctx context.Context, repo string, src Source) error {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_, err = tx.ExecContext(ctx,
-			`INSERT INTO git_sources (repo, url, username, password, tag_pattern, path_filter, created_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			repo, src.URL, src.Username, src.Password, src.TagPattern, src.PathFilter, time.Now().Unix())
+			`INSERT INTO git_sources (repo, url, username, password, tag_pattern, path_filter, image_root, created_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			repo, src.URL, src.Username, src.Password, src.TagPattern, src.PathFilter, src.ImageRoot, time.Now().Unix())
 	case err == nil:
 		_, err = tx.ExecContext(ctx,
-			`UPDATE git_sources SET url = ?, username = ?, password = ?, tag_pattern = ?, path_filter = ?
+			`UPDATE git_sources SET url = ?, username = ?, password = ?, tag_pattern = ?, path_filter = ?, image_root = ?
 			 WHERE repo = ?`,
-			src.URL, src.Username, src.Password, src.TagPattern, src.PathFilter, repo)
+			src.URL, src.Username, src.Password, src.TagPattern, src.PathFilter, src.ImageRoot, repo)
 	}
 	if err != nil {
 		return fmt.Errorf("store git source: %w", err)
@@ -99,8 +99,8 @@ func deleteIndex(ctx context.Context, q queryer, repo string) error {
 func (x *Indexer) Source(ctx context.Context, repo string) (Source, error) {
 	var s Source
 	err := x.db.QueryRowContext(ctx,
-		`SELECT url, username, password, tag_pattern, path_filter FROM git_sources WHERE repo = ?`, repo).
-		Scan(&s.URL, &s.Username, &s.Password, &s.TagPattern, &s.PathFilter)
+		`SELECT url, username, password, tag_pattern, path_filter, image_root FROM git_sources WHERE repo = ?`, repo).
+		Scan(&s.URL, &s.Username, &s.Password, &s.TagPattern, &s.PathFilter, &s.ImageRoot)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Source{}, fmt.Errorf("%w: %s", ErrNotConnected, repo)
 	}

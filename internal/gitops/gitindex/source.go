@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ballastml/ballast/internal/format/gitglob"
+	"github.com/ballastml/ballast/internal/format/modelpack"
 	"github.com/ballastml/ballast/internal/platform/name"
 )
 
@@ -19,6 +20,9 @@ type Source struct {
 	Password   string
 	TagPattern string // tags to publish (MatchTag); "" is stored as "*"
 	PathFilter string // files to publish (MatchPath); "" means all
+	// ImageRoot is the directory the image form places at /models
+	// (modelpack.ImageFiles): "" automatic, "/" the repository root.
+	ImageRoot string
 }
 
 // MatchTag reports whether the tag is to be published. TagPattern is a
@@ -58,6 +62,11 @@ func checkSource(repo string, src Source) (Source, error) {
 	if _, err := gitglob.CompileFilter(src.PathFilter); src.PathFilter != "" && err != nil {
 		return Source{}, fmt.Errorf("%w: path filter %q: %v", ErrInvalidSource, src.PathFilter, err)
 	}
+	root, err := modelpack.CheckImageRoot(src.ImageRoot)
+	if err != nil {
+		return Source{}, fmt.Errorf("%w: %v", ErrInvalidSource, err)
+	}
+	src.ImageRoot = root
 	return src, nil
 }
 

@@ -108,10 +108,40 @@ func TestPublishImage(t *testing.T) {
 	if m.Config.MediaType != ocispec.MediaTypeImageConfig || len(cfg.RootFS.DiffIDs) != len(m.Layers) || cfg.OS != "linux" {
 		t.Fatalf("config %s: %+v", m.Config.MediaType, cfg)
 	}
-	contents := map[string][]byte{
-		"models/models/deep/dir/model.safetensors": weights.content,
-		"models/models/tokenizer.json":             tok.content,
+	// The model's folder, models/, is the image's /models.
+	checkImageLayers(t, e, m, cfg, map[string][]byte{
+		"models/deep/dir/model.safetensors": weights.content,
+		"models/tokenizer.json":             tok.content,
+	})
+
+	// Image root "/" keeps the Git paths; an explicit root keeps only the
+	// files under it.
+	for root, want := range map[string]map[string][]byte{
+		"/": {"models/models/deep/dir/model.safetensors": weights.content, "models/models/tokenizer.json": tok.content},
+		"models/deep": {"models/dir/model.safetensors": weights.content},
+	} {
+		if err := e.idx.Connect(e.ctx, repo, gitindex.Source{URL: e.git.Dir, ImageRoot: root}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.reg.DeleteTag(e.ctx, repo, "v1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.pub.PublishRef(e.ctx, repo, "v1"); err != nil {
+			t.Fatal(err)
+		}
+		m := e.manifest(e.resolve("v1-image"))
+		if err := json.Unmarshal(e.blob(m.Config.Digest), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("image root %q", root)
+		checkImageLayers(t, e, m, cfg, want)
 	}
+}
+
+// checkImageLayers checks that the layers of image m place exactly the
+// files of contents, by in-image path.
+func checkImageLayers(t *testing.T, e *env, m ocispec.Manifest, cfg ocispec.Image, contents map[string][]byte) {
+	t.Helper()
 	for i, l := range m.Layers {
 		b := e.blob(l.Digest)
 		if digest.FromBytes(b) != l.Digest || int64(len(b)) != l.Size || cfg.RootFS.DiffIDs[i] != l.Digest {
@@ -126,8 +156,8 @@ func TestPublishImage(t *testing.T) {
 		}
 		delete(contents, name)
 	}
-	if len(contents) != 0 {
-		t.Errorf("files missing from the image: %v", contents)
+	for name := range contents {
+		t.Errorf("%s is missing from the image", name)
 	}
 }
 

@@ -79,9 +79,10 @@ func (p *Publisher) findTag(ctx context.Context, repo, tag string) (string, bool
 
 // plan is what publishing one commit needs.
 type plan struct {
-	files  []modelpack.File
-	meta   modelpack.Metadata // without version
-	commit modelpack.Artifact // the commit's own artifact
+	files     []modelpack.File
+	imageRoot string             // the source's ImageRoot
+	meta      modelpack.Metadata // without version
+	commit    modelpack.Artifact // the commit's own artifact
 }
 
 // newPlan reads commit sha of repo from the index and builds its commit
@@ -106,6 +107,7 @@ func (p *Publisher) newPlan(ctx context.Context, repo, sha string) (plan, error)
 		}
 	}
 	pl.meta = metadata(repo, src, c)
+	pl.imageRoot = src.ImageRoot
 	if pl.commit, err = modelpack.ModelPack(pl.files, pl.meta); err != nil {
 		return plan{}, fmt.Errorf("publish %s@%s: %w", repo, c.SHA, err)
 	}

@@ -69,7 +69,8 @@ func (p *Publisher) putTag(ctx context.Context, repo string, pl plan, meta model
 		return err
 	}
 	if res.ImageTag != "" {
-		img, err := p.image(ctx, repo, pl.files, meta)
+		files, _ := modelpack.ImageFiles(pl.files, pl.imageRoot)
+		img, err := p.image(ctx, repo, files, meta)
 		if err != nil {
 			return err
 		}

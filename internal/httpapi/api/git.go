@@ -26,7 +26,7 @@ func (a *api) connect(w http.ResponseWriter, r *http.Request, rt route) error {
 		return err
 	}
 	src := gitindex.Source{URL: req.URL, Username: req.Username, Password: req.Password,
-		TagPattern: req.TagPattern, PathFilter: req.PathFilter}
+		TagPattern: req.TagPattern, PathFilter: req.PathFilter, ImageRoot: req.ImageRoot}
 	if !req.NoCheck {
 		ctx, cancel := context.WithTimeout(r.Context(), probeTimeout)
 		err := a.Index.Probe(ctx, rt.repo, src)
@@ -133,7 +133,7 @@ func (a *api) sync(w http.ResponseWriter, r *http.Request, rt route) error {
 // fromSource shows src without its password.
 func fromSource(src gitindex.Source) GitSource {
 	return GitSource{URL: redact(src.URL), Username: src.Username, PasswordSet: src.Password != "",
-		TagPattern: src.TagPattern, PathFilter: src.PathFilter}
+		TagPattern: src.TagPattern, PathFilter: src.PathFilter, ImageRoot: src.ImageRoot}
 }
 
 // redact removes a password from a URL's user info.

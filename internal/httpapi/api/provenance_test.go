@@ -137,10 +137,25 @@ func TestRefFiles(t *testing.T) {
 	s := newStory(t)
 	var rf api.RefFiles
 	s.e.get("/api/v1/repos/ml/a/refs/v1.0.0", s.reader, &rf)
-	want := []api.File{{Path: "models/cls.onnx", Digest: s.v1, Size: 13}, {Path: "models/tok.onnx", Digest: s.tok, Size: 9}}
+	// models/, the folder holding every file, is the image form's /models.
+	want := []api.File{{Path: "models/cls.onnx", Digest: s.v1, Size: 13, ImagePath: "/models/cls.onnx"},
+		{Path: "models/tok.onnx", Digest: s.tok, Size: 9, ImagePath: "/models/tok.onnx"}}
 	if rf.Repo != "ml/a" || rf.Ref != "v1.0.0" || rf.Commit.SHA != s.c1 || rf.ManifestDigest != published || !slices.Equal(rf.Files, want) {
 		t.Fatalf("v1.0.0: %+v", rf)
 	}
+	// Image root "/" keeps the Git paths; a file the path filter leaves out
+	// has no image path.
+	resp, b := s.e.do(http.MethodPut, "/api/v1/repos/ml/a/git", s.admin,
+		fmt.Sprintf(`{"url":%q,"image_root":"/","path_filter":"*cls.onnx"}`, s.a.Dir))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("reconnect: %d %s", resp.StatusCode, b)
+	}
+	s.e.get("/api/v1/repos/ml/a/refs/v1.0.0", s.reader, &rf)
+	if len(rf.Files) != 2 || rf.Files[0].ImagePath != "/models/models/cls.onnx" || rf.Files[1].ImagePath != "" {
+		t.Errorf("image root /, path filter *cls.onnx: files %+v", rf.Files)
+	}
+	resp, b = s.e.do(http.MethodPut, "/api/v1/repos/ml/a/git", s.admin, fmt.Sprintf(`{"url":%q,"image_root":"../x"}`, s.a.Dir))
+	wantError(t, resp, b, http.StatusBadRequest, "invalid_source")
 	for _, ref := range []string{"v1.1.0", s.c2, s.c2[:10], "refs%2Ftags%2Fv1.1.0"} {
 		s.e.get("/api/v1/repos/ml/a/refs/"+ref, s.reader, &rf)
 		if rf.Commit.SHA != s.c2 || len(rf.Files) != 2 || rf.Files[0].Path != "models/cls.onnx" || rf.Files[0].Digest != s.v2 ||
@@ -157,7 +172,7 @@ func TestRefFiles(t *testing.T) {
 		t.Fatalf("page 2: %+v", rf)
 	}
 
-	resp, b := s.e.do(http.MethodGet, "/api/v1/repos/ml/a/refs/v7", s.reader, "")
+	resp, b = s.e.do(http.MethodGet, "/api/v1/repos/ml/a/refs/v7", s.reader, "")
 	wantError(t, resp, b, http.StatusNotFound, "ref_not_found")
 	resp, b = s.e.do(http.MethodGet, "/api/v1/repos/ml/a/refs/main?cursor=%21%21", s.reader, "")
 	wantError(t, resp, b, http.StatusBadRequest, "invalid_cursor")

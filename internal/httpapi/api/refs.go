@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ballastml/ballast/internal/format/modelpack"
 	"github.com/ballastml/ballast/internal/gitops/gitindex"
 	"github.com/ballastml/ballast/internal/platform/httpx"
 )
@@ -30,14 +31,46 @@ func (a *api) refFiles(w http.ResponseWriter, r *http.Request, rt route) error {
 		return err
 	}
 	out := RefFiles{Repo: rt.repo, Ref: rt.ref, Commit: fromCommit(c), Files: make([]File, len(page)), NextCursor: next}
+	imagePath, err := a.imagePaths(r, rt.repo, files)
+	if err != nil {
+		return err
+	}
 	for i, f := range page {
 		out.Files[i] = *fromFile(f)
+		out.Files[i].ImagePath = imagePath(f.Path)
 	}
 	pub := a.published(r, rt)
 	out.ManifestDigest, out.OCITag, out.MissingOCITag = pub.Digest, pub.Tag, pub.MissingTag
 	setNext(w, r, next)
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// imagePaths returns where the image form of a commit with files places
+// each of them, "" for a file it leaves out: the published files (the
+// source's path filter) mapped by its image root (modelpack.ImageFiles).
+func (a *api) imagePaths(r *http.Request, repo string, files []gitindex.File) (func(string) string, error) {
+	src, err := a.Index.Source(r.Context(), repo)
+	if err != nil {
+		return nil, err
+	}
+	var published []modelpack.File
+	for _, f := range files {
+		if src.MatchPath(f.Path) {
+			published = append(published, modelpack.File{Path: f.Path})
+		}
+	}
+	dir := modelpack.ImageDir(published, src.ImageRoot)
+	return func(p string) string {
+		if !src.MatchPath(p) {
+			return ""
+		}
+		rel, ok := modelpack.ImagePath(p, dir)
+		if !ok {
+			return ""
+		}
+		return "/" + modelpack.ImageRoot + "/" + rel
+	}, nil
 }
 
 // published asks the publisher what ref was published as. A failure only

@@ -16,6 +16,10 @@ type ConnectRequest struct {
 	Password   string `json:"password,omitempty"`
 	TagPattern string `json:"tag_pattern,omitempty"` // e.g. "v*"; empty: every tag
 	PathFilter string `json:"path_filter,omitempty"` // e.g. "models/**"; empty: every path
+	// ImageRoot is the Git directory the image form places at /models:
+	// empty for the deepest directory holding every published file, "/"
+	// for the repository root, or a directory such as "models/llama".
+	ImageRoot string `json:"image_root,omitempty"`
 	// NoCheck saves the connection without first checking that the remote
 	// answers (for a remote that does not exist yet).
 	NoCheck bool `json:"no_check,omitempty"`
@@ -28,6 +32,7 @@ type GitSource struct {
 	PasswordSet bool   `json:"password_set"`
 	TagPattern  string `json:"tag_pattern,omitempty"`
 	PathFilter  string `json:"path_filter,omitempty"`
+	ImageRoot   string `json:"image_root,omitempty"`
 }
 
 // Pending is a Git tag (or a commit, Tag "") whose artifact cannot be
@@ -107,6 +112,10 @@ type File struct {
 	Path   string `json:"path"`
 	Digest string `json:"digest"` // "sha256:<oid>"
 	Size   int64  `json:"size"`
+	// ImagePath is where the ref's image form places the file (a
+	// container mounting it sees it there); empty when the file is not
+	// published or not in the image form. Only GET …/refs/{ref} sets it.
+	ImagePath string `json:"image_path,omitempty"`
 }
 
 // Occurrence is one commit and path pinning a digest.

@@ -60,7 +60,8 @@ func TestGitOpsStory(t *testing.T) {
 
 	t.Run("image form of v1.0.0", func(t *testing.T) {
 		m := m.withT(t)
-		checkImageForm(t, m, "v1.0.0-image", path, v1)
+		// models/, the folder holding the model, is the image's /models.
+		checkImageForm(t, m, "v1.0.0-image", "story.onnx", v1)
 	})
 
 	// v1.1.0.
@@ -336,8 +337,9 @@ func assertModelPack(t *testing.T, m modelManifest, commit, tag, path, oid strin
 
 // checkImageForm checks the image form published under tag: an OCI image
 // manifest with one uncompressed tar layer holding the file at
-// models/<path> (the image's /models directory) with the content of oid.
-func checkImageForm(t *testing.T, m *modelRepo, tag, path, oid string) {
+// models/<inImage> (under the image's /models directory) with the content
+// of oid.
+func checkImageForm(t *testing.T, m *modelRepo, tag, inImage, oid string) {
 	t.Helper()
 	im, _ := m.manifest(tag)
 	if im.MediaType != mtManifest || im.Config.MediaType != mtConfig || len(im.Layers) != 1 || im.Layers[0].MediaType != mtLayer {
@@ -349,7 +351,7 @@ func checkImageForm(t *testing.T, m *modelRepo, tag, path, oid string) {
 	if got := digestOf([]byte(blob)); got != layer.Digest || int64(len(blob)) != layer.Size {
 		t.Fatalf("%s: layer blob is %d bytes hashing to %s, manifest says %d bytes %s", tag, len(blob), got, layer.Size, layer.Digest)
 	}
-	want := "models/" + path
+	want := "models/" + inImage
 	found := false
 	tr := tar.NewReader(bytes.NewReader([]byte(blob)))
 	for {

@@ -117,7 +117,7 @@ func TestPublishImage(t *testing.T) {
 	// Image root "/" keeps the Git paths; an explicit root keeps only the
 	// files under it.
 	for root, want := range map[string]map[string][]byte{
-		"/": {"models/models/deep/dir/model.safetensors": weights.content, "models/models/tokenizer.json": tok.content},
+		"/":           {"models/models/deep/dir/model.safetensors": weights.content, "models/models/tokenizer.json": tok.content},
 		"models/deep": {"models/dir/model.safetensors": weights.content},
 	} {
 		if err := e.idx.Connect(e.ctx, repo, gitindex.Source{URL: e.git.Dir, ImageRoot: root}); err != nil {

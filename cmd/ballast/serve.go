@@ -48,6 +48,11 @@ func bindServeFlags(f *pflag.FlagSet, cfg *config.Serve, configFile *string) {
 	f.StringVar(configFile, "config", "", "JSON config file")
 	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env "+config.Env["addr"]+")")
 	f.StringVar(&cfg.Data, "data", cfg.Data, "data directory (env "+config.Env["data"]+")")
+	f.StringVar(&cfg.Store, "store", "", "where objects are kept: s3://BUCKET[/PREFIX] for an S3-compatible store; default the data directory. S3 credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the shared credentials file or IAM, never from flags (env "+config.Env["store"]+")")
+	f.StringVar(&cfg.S3Endpoint, "s3-endpoint", "", "URL of the S3 server, e.g. http://127.0.0.1:9000; default AWS; AWS_ENDPOINT_URL_S3 works too (env "+config.Env["s3-endpoint"]+")")
+	f.StringVar(&cfg.S3Region, "s3-region", "", "region of the bucket; AWS_REGION works too (env "+config.Env["s3-region"]+")")
+	f.BoolVar(&cfg.S3PathStyle, "s3-path-style", false, "address the bucket in the URL path, as MinIO and most self-hosted S3 servers need (env "+config.Env["s3-path-style"]+")")
+	f.StringVar(&cfg.S3CAFile, "s3-ca-file", "", "PEM file of CA certificates to trust for the S3 endpoint (env "+config.Env["s3-ca-file"]+")")
 	f.StringVar(&cfg.PublicURL, "public-url", "", "URL clients use to reach this server; default http://ADDR (env "+config.Env["public-url"]+")")
 	f.BoolVar(&cfg.AnonymousRead, "anonymous-read", false, "allow reads without a token (env "+config.Env["anonymous-read"]+")")
 	f.StringVar(&cfg.CreateRepos, "create-repos", cfg.CreateRepos, "who creates a repository by pushing to a name that does not exist: admin (tokens with admin on the name), write (any token that may write it) or never (only ballast repo create); others get 404 (env "+config.Env["create-repos"]+")")
@@ -82,6 +87,11 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 	set := map[string]func(){
 		"addr":                   func() { c.Addr = fromFlags.Addr },
 		"data":                   func() { c.Data = fromFlags.Data },
+		"store":                  func() { c.Store = fromFlags.Store },
+		"s3-endpoint":            func() { c.S3Endpoint = fromFlags.S3Endpoint },
+		"s3-region":              func() { c.S3Region = fromFlags.S3Region },
+		"s3-path-style":          func() { c.S3PathStyle = fromFlags.S3PathStyle },
+		"s3-ca-file":             func() { c.S3CAFile = fromFlags.S3CAFile },
 		"public-url":             func() { c.PublicURL = fromFlags.PublicURL },
 		"anonymous-read":         func() { c.AnonymousRead = fromFlags.AnonymousRead },
 		"create-repos":           func() { c.CreateRepos = fromFlags.CreateRepos },

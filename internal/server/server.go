@@ -25,6 +25,7 @@ import (
 	"github.com/ballastml/ballast/oci"
 	"github.com/ballastml/ballast/store"
 	"github.com/ballastml/ballast/store/local"
+	"github.com/ballastml/ballast/store/s3"
 )
 
 // Run builds the server from c and serves until ctx is done or a signal
@@ -156,7 +157,7 @@ func openStorage(ctx context.Context, c config.Serve, log *slog.Logger) (*db.DB,
 	if err != nil {
 		return nil, nil, err
 	}
-	backend, err := local.New(filepath.Join(c.Data, "objects"))
+	backend, err := openBackend(ctx, c, log)
 	if err != nil {
 		database.Close()
 		return nil, nil, err
@@ -171,6 +172,29 @@ func openStorage(ctx context.Context, c config.Serve, log *slog.Logger) (*db.DB,
 		return nil, nil, err
 	}
 	return database, st, nil
+}
+
+// openBackend opens where objects are kept: the data directory, or the S3
+// bucket of c.Store, checked now so that a wrong bucket, credentials,
+// clock or region stop the start with a message rather than the first push.
+func openBackend(ctx context.Context, c config.Serve, log *slog.Logger) (store.Backend, error) {
+	if c.Store == "" {
+		return local.New(filepath.Join(c.Data, "objects"))
+	}
+	bucket, prefix, err := s3.ParseURL(c.Store)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s3.New(s3.Config{Bucket: bucket, Prefix: prefix, Endpoint: c.S3Endpoint, Region: c.S3Region,
+		PathStyle: c.S3PathStyle, CAFile: c.S3CAFile})
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Check(ctx); err != nil {
+		return nil, err
+	}
+	log.Info("objects in S3", "store", b.String())
+	return b, nil
 }
 
 // access is who may do what: the API tokens, the registry tokens of the

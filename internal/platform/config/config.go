@@ -17,8 +17,21 @@ import (
 
 // Serve is the configuration of the server.
 type Serve struct {
-	Addr          string `json:"addr"`           // listen address, host:port
-	Data          string `json:"data"`           // data directory (metadata DB and objects)
+	Addr string `json:"addr"` // listen address, host:port
+	Data string `json:"data"` // data directory (metadata DB and objects)
+	// Store is where objects are kept: "" for the data directory, or
+	// s3://BUCKET[/PREFIX] for an S3-compatible object store.
+	Store string `json:"store"`
+	// S3Endpoint is the S3 server's URL (http(s)://host[:port]); "" for
+	// AWS. S3Region is the bucket's region; S3PathStyle addresses the
+	// bucket in the path (MinIO and most self-hosted stores); S3CAFile is
+	// a PEM file of CAs to trust for the endpoint. Credentials are never
+	// settings: they come from the environment, the shared credentials
+	// file or IAM (store/s3).
+	S3Endpoint    string `json:"s3_endpoint"`
+	S3Region      string `json:"s3_region"`
+	S3PathStyle   bool   `json:"s3_path_style"`
+	S3CAFile      string `json:"s3_ca_file"`
 	PublicURL     string `json:"public_url"`     // base URL clients reach the server at
 	AnonymousRead bool   `json:"anonymous_read"` // allow reads without a token
 	// CreateRepos says who creates a repository by pushing to a new name:
@@ -90,6 +103,11 @@ func (c *Serve) LoadFile(path string) error {
 var Env = map[string]string{
 	"addr":                   "BALLAST_ADDR",
 	"data":                   "BALLAST_DATA",
+	"store":                  "BALLAST_STORE",
+	"s3-endpoint":            "BALLAST_S3_ENDPOINT",
+	"s3-region":              "BALLAST_S3_REGION",
+	"s3-path-style":          "BALLAST_S3_PATH_STYLE",
+	"s3-ca-file":             "BALLAST_S3_CA_FILE",
 	"public-url":             "BALLAST_PUBLIC_URL",
 	"anonymous-read":         "BALLAST_ANONYMOUS_READ",
 	"create-repos":           "BALLAST_CREATE_REPOS",
@@ -115,6 +133,23 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 		"addr": &c.Addr, "data": &c.Data, "public-url": &c.PublicURL,
 		"log-level": &c.LogLevel, "log-format": &c.LogFormat, "debug-addr": &c.DebugAddr,
 		"metrics-addr": &c.MetricsAddr, "create-repos": &c.CreateRepos,
+		"store": &c.Store, "s3-endpoint": &c.S3Endpoint, "s3-region": &c.S3Region, "s3-ca-file": &c.S3CAFile,
+	}
+	// The AWS variables, where ours are not set: AWS_ENDPOINT_URL_S3 (or
+	// AWS_ENDPOINT_URL) and AWS_REGION (or AWS_DEFAULT_REGION).
+	for _, v := range []struct {
+		p    *string
+		envs []string
+	}{
+		{&c.S3Endpoint, []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}},
+		{&c.S3Region, []string{"AWS_REGION", "AWS_DEFAULT_REGION"}},
+	} {
+		for _, e := range v.envs {
+			if val := getenv(e); val != "" {
+				*v.p = val
+				break
+			}
+		}
 	}
 	for key, p := range str {
 		if v := getenv(Env[key]); v != "" {
@@ -124,6 +159,7 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 	bools := map[string]*bool{
 		"anonymous-read": &c.AnonymousRead, "allow-sparse-manifests": &c.AllowSparseManifests,
 		"git-allow-loopback": &c.GitAllowLoopback, "inline-dedup": &c.InlineDedup,
+		"s3-path-style": &c.S3PathStyle,
 	}
 	for key, p := range bools {
 		if v := getenv(Env[key]); v != "" {
@@ -175,6 +211,9 @@ func (c *Serve) Validate() error {
 		return fmt.Errorf("public URL %q: want http(s)://host[:port][/path]", c.PublicURL)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.Store != "" && !strings.HasPrefix(c.Store, "s3://") {
+		return fmt.Errorf("store %q: want s3://BUCKET[/PREFIX], or nothing for the data directory", c.Store)
+	}
 	switch c.CreateRepos {
 	case "admin", "write", "never":
 	default:

@@ -36,7 +36,13 @@ func TestMain(m *testing.M) {
 	}
 	ballastBin = filepath.Join(dir, "ballast")
 	buildErr = build(ballastBin)
+	stopS3, err := startS3()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
 	code := m.Run()
+	stopS3()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -98,6 +104,7 @@ type server struct {
 	dataDir string
 	logPath string
 	args    []string // extra serve arguments
+	env     []string // extra environment (the S3 credentials)
 
 	cmd    *exec.Cmd
 	exited chan struct{} // closed once cmd has exited
@@ -122,8 +129,9 @@ func startServer(t *testing.T, extraArgs ...string) *server {
 		admin:   "blst_" + strings.ToLower(rand.Text()+rand.Text()),
 		dataDir: filepath.Join(dir, "data"),
 		logPath: filepath.Join(dir, "ballast.log"),
-		args:    extraArgs,
 	}
+	s.args, s.env = storeArgs()
+	s.args = append(s.args, extraArgs...)
 	t.Cleanup(func() {
 		s.stop()
 		if t.Failed() {
@@ -163,7 +171,7 @@ func (s *server) start() {
 	}
 	args = append(args, s.args...)
 	cmd := exec.Command(ballastBin, args...)
-	cmd.Env = append(environ("BALLAST_"), "BALLAST_ADMIN_TOKEN="+s.admin)
+	cmd.Env = append(append(environ("BALLAST_", "AWS_"), s.env...), "BALLAST_ADMIN_TOKEN="+s.admin)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("starting ballast: %v", err)

@@ -59,6 +59,7 @@ var statusTable = []httpx.ErrorStatus{
 	{Err: store.ErrSizeMismatch, Status: http.StatusUnprocessableEntity},
 	{Err: store.ErrRetry, Status: http.StatusServiceUnavailable},
 	{Err: store.ErrBusy, Status: http.StatusServiceUnavailable},
+	{Err: store.ErrUnavailable, Status: http.StatusServiceUnavailable},
 }
 
 // statusOf returns the HTTP status for err.
@@ -110,6 +111,8 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, req *request, err 
 			body.Message = httpx.NoSpaceMessage
 		case errors.Is(err, store.ErrBusy):
 			body.Message = store.ErrBusy.Error()
+		case errors.Is(err, store.ErrUnavailable):
+			body.Message = store.ErrUnavailable.Error()
 		}
 	}
 	s.log.LogAttrs(r.Context(), level, "lfs request failed",

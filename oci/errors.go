@@ -37,7 +37,9 @@ const (
 	// Not in the spec's table, but used by distribution and understood by
 	// clients for the cases the table does not cover.
 	CodeRangeInvalid Code = "RANGE_INVALID"
-	// distribution's code for a server fault.
+	// distribution's code for a server fault, and for a service that is
+	// down for a while (a 503 with Retry-After).
+	CodeUnavailable  Code = "UNAVAILABLE"
 	CodeUnknown      Code = "UNKNOWN"
 	CodeSizeTooLarge Code = "SIZE_INVALID"
 )
@@ -85,6 +87,7 @@ func classify(err error) *Error {
 		{store.ErrInvalidRange, http.StatusRequestedRangeNotSatisfiable, CodeRangeInvalid},
 		{store.ErrRetry, http.StatusServiceUnavailable, CodeBlobUploadInvalid},
 		{store.ErrBusy, http.StatusServiceUnavailable, CodeTooManyRequests},
+		{store.ErrUnavailable, http.StatusServiceUnavailable, CodeUnavailable},
 		{name.ErrInvalidRepo, http.StatusBadRequest, CodeNameInvalid},
 		{auth.ErrNoRepository, http.StatusNotFound, CodeNameUnknown},
 		{auth.ErrNoCredentials, http.StatusUnauthorized, CodeUnauthorized},

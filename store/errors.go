@@ -29,6 +29,10 @@ var (
 	// ErrBusy: the uploads in progress hold all the memory the store
 	// allows them (Options.UploadMemory) and none freed any in time.
 	ErrBusy = errors.New("the server is busy with other uploads; retry")
+	// ErrUnavailable: the backend did not answer, or answered that it is
+	// unavailable, after its own retries. Nothing was half done: a Put
+	// that fails this way recorded nothing. Clients should retry later.
+	ErrUnavailable = errors.New("the object store is unavailable; retry later")
 	// ErrNoSpace: the backend has no room for the data.
 	ErrNoSpace = errors.New("no space left in storage backend")
 	// ErrRetry: a Put lost a race with garbage collection, which deleted a

@@ -265,14 +265,15 @@ func (s *Store) loadRun(ctx context.Context, d digest.Digest, run []recipeChunk,
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if errors.Is(err, ErrObjectNotExist) || errors.Is(err, ErrInvalidRange) {
-			// The pack is gone or shorter than its chunks: definite.
-			ids := make([]chunkID, len(run))
-			for i, c := range run {
-				ids[i] = c.id
-			}
-			s.quarantineChunks(fmt.Sprintf("pack %s: %v", first.pack, err), first.pack, ids...)
+		if !errors.Is(err, ErrObjectNotExist) && !errors.Is(err, ErrInvalidRange) {
+			return unreadable(d, first.pack, err)
 		}
+		// The pack is gone or shorter than its chunks: definite.
+		ids := make([]chunkID, len(run))
+		for i, c := range run {
+			ids[i] = c.id
+		}
+		s.quarantineChunks(fmt.Sprintf("pack %s: %v", first.pack, err), first.pack, ids...)
 		return s.corrupt(d, first, fmt.Errorf("read pack: %w", err))
 	}
 	defer rc.Close()
@@ -299,9 +300,10 @@ func (s *Store) readChunk(ctx context.Context, d digest.Digest, c recipeChunk, r
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if s.shorterThan(ctx, c.pack, c.offset+int64(c.stored)) {
-			s.quarantineChunks(fmt.Sprintf("pack %s is cut short at byte %d", c.pack, c.offset), c.pack, c.id)
+		if !s.shorterThan(ctx, c.pack, c.offset+int64(c.stored)) {
+			return nil, unreadable(d, c.pack, err) // the connection's fault, not the pack's
 		}
+		s.quarantineChunks(fmt.Sprintf("pack %s is cut short at byte %d", c.pack, c.offset), c.pack, c.id)
 		return nil, s.corrupt(d, c, err)
 	}
 	data, out, err := s.decodeChunk(raw, c.chunkLoc)
@@ -365,6 +367,18 @@ func readFull(r io.Reader, buf []byte, n int) ([]byte, error) {
 		return buf[:0], fmt.Errorf("short read: %w", err)
 	}
 	return buf, nil
+}
+
+// unreadable is a read of blob d's object that failed for a reason that
+// says nothing about the stored bytes (the backend did not answer, or a
+// connection broke mid-read): ErrUnavailable, not corruption, so nothing
+// is quarantined or counted corrupt and the client is told to retry. An
+// error that already says the backend is unavailable keeps its words.
+func unreadable(d digest.Digest, object string, err error) error {
+	if errors.Is(err, ErrUnavailable) {
+		return fmt.Errorf("blob %s: read %s: %w", d, object, err)
+	}
+	return fmt.Errorf("%w: blob %s: read %s: %v", ErrUnavailable, d, object, err)
 }
 
 func (s *Store) corrupt(d digest.Digest, c recipeChunk, err error) error {

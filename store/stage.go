@@ -375,7 +375,7 @@ func (s *Store) produceStaged(ctx context.Context, d digest.Digest, st staged, s
 		if ctx.Err() != nil {
 			return start, ctx.Err()
 		}
-		return start, s.corruptStaged(d, st, first*bs, false, fmt.Errorf("read staged object: %w", err))
+		return start, unreadable(d, st.object, err)
 	}
 	defer rc.Close()
 	var sums []byte
@@ -400,7 +400,10 @@ func (s *Store) produceStaged(ctx context.Context, d digest.Digest, st staged, s
 			if ctx.Err() != nil {
 				return at, ctx.Err()
 			}
-			return at, s.corruptStaged(d, st, blk*bs, s.shorterThan(ctx, st.object, blk*bs+n), err)
+			if !s.shorterThan(ctx, st.object, blk*bs+n) {
+				return at, unreadable(d, st.object, err) // the connection's fault
+			}
+			return at, s.corruptStaged(d, st, blk*bs, true, err)
 		}
 		if blockSum(data) != want {
 			s.bufs.Put(bp)

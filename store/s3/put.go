@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sync"
+	"syscall"
 
 	"github.com/minio/minio-go/v7"
+
+	"github.com/ballastml/ballast/store"
 )
 
 const (
@@ -105,13 +109,33 @@ func (b *Backend) putMultipart(ctx context.Context, name, key string, first []by
 }
 
 // fail wraps err of op on name; nil stays nil. A done context is reported
-// as its own error, so callers see context.Canceled.
+// as its own error, so callers see context.Canceled; a server that did not
+// answer, or answered that it is unavailable, after minio-go's retries, is
+// store.ErrUnavailable.
 func (b *Backend) fail(ctx context.Context, op, name string, err error) error {
-	if err == nil {
+	switch {
+	case err == nil:
 		return nil
-	}
-	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+	case ctx.Err() != nil && !errors.Is(err, ctx.Err()):
 		return fmt.Errorf("s3 backend: %s %s: %w (%v)", op, name, ctx.Err(), err)
+	case ctx.Err() == nil && unavailable(err):
+		return fmt.Errorf("s3 backend: %s %s: %w: %w", op, name, store.ErrUnavailable, err)
 	}
 	return fmt.Errorf("s3 backend: %s %s: %w", op, name, err)
+}
+
+// unavailable reports whether err says the server is down, overloaded or
+// unreachable, rather than refusing the request.
+func unavailable(err error) bool {
+	var nerr net.Error
+	if errors.As(err, &nerr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	resp := minio.ToErrorResponse(err)
+	switch resp.Code {
+	case "SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "XMinioServerNotInitialized":
+		return true
+	}
+	return resp.StatusCode >= 500
 }

@@ -2,16 +2,15 @@ package lfsserver
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
+	"github.com/ballastml/ballast/internal/testkit/dbtest"
+
 	"github.com/ballastml/ballast/internal/platform/auth"
-	"github.com/ballastml/ballast/internal/platform/db"
 )
 
 // Tokens of the test identities.
@@ -36,11 +35,7 @@ type env struct {
 
 func newEnv(t *testing.T, configure ...func(*Config)) *env {
 	t.Helper()
-	database, err := db.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
+	database := dbtest.Open(t)
 	e := &env{t: t, store: newFakeStore(), auth: &fakeAuth{tokens: map[string]*auth.Identity{
 		tokWriter: identity("alice", "ml/*:write"),
 		tokReader: identity("bob", "ml/*:read"),

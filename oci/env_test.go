@@ -8,11 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ballastml/ballast/internal/testkit/dbtest"
 
 	"github.com/opencontainers/go-digest"
 
@@ -78,10 +79,7 @@ func newEnv(t *testing.T, opts ...envOption) *testEnv {
 	}
 	ctx := context.Background()
 	var err error
-	if e.db, err = db.OpenSQLite(ctx, filepath.Join(t.TempDir(), "meta.db")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.db.Close() })
+	e.db = dbtest.Open(t)
 	e.tokens = auth.NewTokens(e.db)
 	key, err := auth.LoadOrCreateKey(ctx, e.db, "registry-token")
 	if err != nil {

@@ -5,24 +5,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"testing"
 
-	"github.com/opencontainers/go-digest"
+	"github.com/ballastml/ballast/internal/testkit/dbtest"
 
-	"github.com/ballastml/ballast/internal/platform/db"
+	"github.com/opencontainers/go-digest"
 )
 
 // newIndexServer is a server with only a metadata database, for testing
 // the SQL layer on its own.
 func newIndexServer(t *testing.T) *server {
 	t.Helper()
-	database, err := db.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close() })
+	database := dbtest.Open(t)
 	return &server{db: database}
 }
 

@@ -76,7 +76,7 @@ func (s *Store) repackCandidates(ctx context.Context, cutoff int64) ([]repackCan
 		`SELECT name, size, live FROM (
 		   SELECT p.name, p.size, (SELECT COALESCE(SUM(c.stored_size), 0) FROM chunks c WHERE c.pack = p.name) AS live
 		   FROM packs p WHERE p.retired_at IS NULL AND p.created_at <= ?
-		 ) WHERE live > 0 AND 2 * live < size ORDER BY name`, cutoff)
+		 ) AS p WHERE live > 0 AND 2 * live < size ORDER BY name`, cutoff)
 	if err != nil {
 		return nil, fmt.Errorf("store index: gc: repack candidates: %w", err)
 	}

@@ -552,7 +552,7 @@ func TestStagedHashPages(t *testing.T) {
 	}
 
 	// Pages no staged blob names are reaped.
-	if _, err := f.db.Exec(`INSERT INTO staged_sums (object, page, sums) VALUES ('staged/ab/orphan.raw', 0, x'00')`); err != nil {
+	if _, err := f.db.Exec(`INSERT INTO staged_sums (object, page, sums) VALUES ('staged/ab/orphan.raw', 0, ?)`, []byte{0}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.st.ReapOrphans(context.Background()); err != nil {

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ballastml/ballast/internal/testkit/dbtest"
+
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ballastml/ballast/internal/platform/db"
@@ -64,11 +66,8 @@ func (f *fixture) compact(t *testing.T) int {
 func newFixtureOpts(t *testing.T, backend store.Backend, opts store.Options) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	d, err := db.OpenSQLite(context.Background(), filepath.Join(dir, "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Open(t)
+	var err error
 	if backend == nil {
 		backend, err = local.New(filepath.Join(dir, "objects"))
 		if err != nil {

@@ -51,6 +51,20 @@ func (s *Store) StartUpload(ctx context.Context, repo string) (Upload, error) {
 	return u, nil
 }
 
+// validUploadID reports whether id has the form StartUpload gives: 32
+// lower-case hex digits.
+func validUploadID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // GetUpload returns the session id of repo, or ErrUploadUnknown.
 func (s *Store) GetUpload(ctx context.Context, repo, id string) (Upload, error) {
 	u, _, err := s.getUpload(ctx, repo, id)
@@ -58,6 +72,11 @@ func (s *Store) GetUpload(ctx context.Context, repo, id string) (Upload, error) 
 }
 
 func (s *Store) getUpload(ctx context.Context, repo, id string) (Upload, int, error) {
+	if !validUploadID(id) {
+		// Never one we made; and not every database takes any byte in
+		// a query (PostgreSQL refuses NUL).
+		return Upload{}, 0, fmt.Errorf("%w: %q in %s", ErrUploadUnknown, id, repo)
+	}
 	var u Upload
 	var parts int
 	var created, updated int64

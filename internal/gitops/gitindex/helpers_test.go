@@ -12,17 +12,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ballastml/ballast/internal/platform/db"
+	"github.com/ballastml/ballast/internal/testkit/dbtest"
 )
 
 // newIndexer returns an Indexer over a fresh database and mirror directory.
 func newIndexer(t *testing.T) *Indexer {
 	t.Helper()
-	d, err := db.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Open(t)
 	return New(d, filepath.Join(t.TempDir(), "git"), slog.New(slog.DiscardHandler))
 }
 

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ballastml/ballast/internal/testkit/dbtest"
+
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -45,10 +47,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(cancel)
 	e := &env{t: t, ctx: ctx, git: gittest.New(t, "models/** filter=lfs diff=lfs merge=lfs -text\n")}
 	var err error
-	if e.db, err = db.OpenSQLite(ctx, filepath.Join(t.TempDir(), "meta.db")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.db.Close() })
+	e.db = dbtest.Open(t)
 	log := slog.New(slog.DiscardHandler)
 	if e.store, err = store.New(memory.New(), e.db, store.Options{Logger: log}); err != nil {
 		t.Fatal(err)

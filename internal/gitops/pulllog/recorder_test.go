@@ -3,21 +3,18 @@ package pulllog
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ballastml/ballast/internal/testkit/dbtest"
 
 	"github.com/ballastml/ballast/internal/platform/db"
 )
 
 func openDB(t *testing.T) *db.DB {
 	t.Helper()
-	d, err := db.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Open(t)
 	return d
 }
 

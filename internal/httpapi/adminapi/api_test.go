@@ -8,11 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ballastml/ballast/internal/testkit/dbtest"
 
 	"github.com/ballastml/ballast/internal/httpapi/adminapi"
 	"github.com/ballastml/ballast/internal/platform/auth"
@@ -30,11 +31,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, anonymousRead bool) *fixture {
 	t.Helper()
-	d, err := db.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Open(t)
 	tokens := auth.NewTokens(d)
 	admin, _, err := tokens.Create(context.Background(), "root", []auth.Scope{auth.AdminScope}, 0)
 	if err != nil {
@@ -288,6 +285,9 @@ func TestRoutes(t *testing.T) {
 // path, and token creation works again once there is room.
 func TestCreateTokenOnFullDatabase(t *testing.T) {
 	f := newFixture(t, false)
+	if f.db.Dialect != db.SQLite {
+		t.Skip("fills the database with SQLite's max_page_count; db.IsNoSpace's test covers PostgreSQL's disk_full")
+	}
 	f.db.SetMaxOpenConns(1) // the page limit is per connection
 	var pages int
 	if err := f.db.QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {

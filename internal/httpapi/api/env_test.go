@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ballastml/ballast/internal/testkit/dbtest"
+
 	"github.com/ballastml/ballast/internal/gitops/gitindex"
 	"github.com/ballastml/ballast/internal/gitops/pulllog"
 	"github.com/ballastml/ballast/internal/httpapi/api"
@@ -50,12 +52,7 @@ func newEnvWith(t *testing.T, configure ...func(*api.Config)) *env {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}
-	ctx := context.Background()
-	d, err := db.OpenSQLite(ctx, filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Open(t)
 	e := &env{t: t, db: d, tokens: auth.NewTokens(d),
 		index: gitindex.New(d, filepath.Join(t.TempDir(), "git"), slog.New(slog.DiscardHandler)),
 		pulls: pulllog.New(d, pulllog.Options{})}

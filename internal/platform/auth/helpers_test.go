@@ -2,12 +2,11 @@ package auth
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/ballastml/ballast/internal/platform/db"
+	"github.com/ballastml/ballast/internal/testkit/dbtest"
 )
 
 // clock is a settable time source for Tokens.now.
@@ -32,11 +31,7 @@ func (c *clock) advance(d time.Duration) {
 // returned clock.
 func newTestTokens(t *testing.T) (*Tokens, *clock) {
 	t.Helper()
-	d, err := db.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Open(t)
 	c := &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
 	tokens := NewTokens(d)
 	tokens.now = c.now

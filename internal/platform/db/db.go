@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -22,6 +23,22 @@ var migrations embed.FS
 // queries; the schema is owned by this package's migrations.
 type DB struct {
 	*sql.DB
+	Dialect Dialect
+}
+
+// Dialect is the SQL engine behind a DB.
+type Dialect int
+
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
@@ -44,7 +61,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	// SQLite allows one writer; a small pool keeps readers concurrent
 	// while BEGIN IMMEDIATE serialises writers without SQLITE_BUSY storms.
 	sqldb.SetMaxOpenConns(8)
-	d := &DB{DB: sqldb}
+	d := &DB{DB: sqldb, Dialect: SQLite}
 	if err := d.migrate(ctx); err != nil {
 		sqldb.Close()
 		return nil, err
@@ -52,7 +69,13 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	return d, nil
 }
 
+// ErrSchemaTooNew: the database was migrated by a newer ballast than this
+// one; running against it could corrupt what that version wrote.
+var ErrSchemaTooNew = errors.New("the metadata database's schema is newer than this ballast")
+
 // migrate applies every migration newer than the recorded schema version.
+// It refuses a database whose schema is newer than the newest migration
+// this binary has.
 func (d *DB) migrate(ctx context.Context) error {
 	if _, err := d.ExecContext(ctx,
 		`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
@@ -61,6 +84,14 @@ func (d *DB) migrate(ctx context.Context) error {
 	files, err := migrationFiles()
 	if err != nil {
 		return err
+	}
+	var have sql.NullInt64
+	if err := d.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if latest := files[len(files)-1].version; have.Valid && int(have.Int64) > latest {
+		return fmt.Errorf("%w: it is at version %d, this binary knows up to %d; run the newer ballast, or restore a backup made by this one",
+			ErrSchemaTooNew, have.Int64, latest)
 	}
 	for _, f := range files {
 		if err := d.apply(ctx, f); err != nil {
@@ -104,6 +135,12 @@ func (d *DB) apply(ctx context.Context, m migration) error {
 		return err
 	}
 	defer tx.Rollback()
+	if d.Dialect == Postgres {
+		// Replicas starting together migrate one at a time.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, migrationLock); err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+	}
 	var n int
 	if err := tx.QueryRowContext(ctx,
 		`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
@@ -116,7 +153,11 @@ func (d *DB) apply(ctx context.Context, m migration) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+	ddl := string(body)
+	if d.Dialect == Postgres {
+		ddl = postgresDDL(ddl)
+	}
+	if _, err := tx.ExecContext(ctx, ddl); err != nil {
 		return fmt.Errorf("migration %s: %w", m.name, err)
 	}
 	if _, err := tx.ExecContext(ctx,
@@ -125,3 +166,6 @@ func (d *DB) apply(ctx context.Context, m migration) error {
 	}
 	return tx.Commit()
 }
+
+// sqlOpenDB is sql.OpenDB, named so the dialects read alike.
+var sqlOpenDB = sql.OpenDB

@@ -4,17 +4,27 @@ import (
 	"errors"
 	"syscall"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
+// pgDiskFull is PostgreSQL's SQLSTATE for a server out of disk.
+const pgDiskFull = "53100"
+
 // IsNoSpace reports whether err says that a write failed for want of
 // space: the database is full (SQLite's SQLITE_FULL, in any of its extended
-// forms), or the operating system answered ENOSPC or EDQUOT. Such a write
+// forms, or PostgreSQL's disk_full), or the operating system answered
+// ENOSPC or EDQUOT. Such a write
 // succeeds again once space is freed.
 func IsNoSpace(err error) bool {
 	var e *sqlite.Error
 	if errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_FULL {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == pgDiskFull {
 		return true
 	}
 	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/ballastml/ballast/internal/platform/db"
 )
 
@@ -41,12 +43,13 @@ func TestIsNoSpace(t *testing.T) {
 	if err == nil || !db.IsNoSpace(fmt.Errorf("wrapped: %w", err)) {
 		t.Fatalf("insert into a full database: %v; want an error IsNoSpace recognises", err)
 	}
-	for _, e := range []error{syscall.ENOSPC, &fs.PathError{Op: "write", Path: "/x", Err: syscall.EDQUOT}} {
+	for _, e := range []error{syscall.ENOSPC, &fs.PathError{Op: "write", Path: "/x", Err: syscall.EDQUOT},
+		fmt.Errorf("insert: %w", &pgconn.PgError{Code: "53100", Message: "could not extend file"})} {
 		if !db.IsNoSpace(e) {
 			t.Errorf("IsNoSpace(%v) = false", e)
 		}
 	}
-	for _, e := range []error{nil, errors.New("disk full"), syscall.EIO} {
+	for _, e := range []error{nil, errors.New("disk full"), syscall.EIO, &pgconn.PgError{Code: "40001"}} {
 		if db.IsNoSpace(e) {
 			t.Errorf("IsNoSpace(%v) = true", e)
 		}

@@ -38,7 +38,7 @@ BENCH_TARGETS :=
 
 TEST_ENV := PATH="$(TOOLS_BIN):$$PATH" BALLAST_E2E=1
 
-.PHONY: all tools skopeo build run test fuzz bench models clean distclean FORCE
+.PHONY: all tools skopeo postgresql build run test fuzz bench models clean distclean FORCE
 
 all: build
 
@@ -105,6 +105,18 @@ skopeo:
 		apt-get install -y -q skopeo || { apt-get update -q && apt-get install -y -q skopeo; }; \
 	fi
 
+# PostgreSQL for the integration tests: the Debian package, installed only
+# when initdb is found neither on PATH nor under /usr/lib/postgresql.
+tools: postgresql
+postgresql:
+	@if command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "postgresql already installed"; \
+	else \
+		echo "installing postgresql (Debian package)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q postgresql || { apt-get update -q && apt-get install -y -q postgresql; }; \
+	fi
+
 FORCE:
 
 build:
@@ -118,13 +130,20 @@ run: build
 # files, pack files on disk); the S3 run leaves them out.
 LOCAL_ONLY_E2E := TestCrashMidUpload|TestCrashMidCompaction|TestGCAfterDelete|TestStagedUploadsAreCompacted|TestCorruptPackIsHealedByAPush|TestStalledUploadIsCutOff
 
+# The packages whose tests use the metadata database (internal/testkit/dbtest).
+METADATA_PKGS := ./store/ ./oci/ ./lfsserver/ ./internal/platform/... ./internal/gitops/... ./internal/httpapi/... ./internal/server/
+
 # Unit tests, race detector, and the end-to-end tests against the real
 # git-lfs client (BALLAST_E2E=1 makes a missing tool a failure, not a skip);
-# then the end-to-end tests again with the objects in a real MinIO.
+# then the metadata suites against a real PostgreSQL, and the end-to-end
+# tests again with the objects in a real MinIO and the metadata in
+# PostgreSQL (both started by the tests; PostgreSQL from the Debian
+# postgresql package).
 test: tools
 	go vet ./...
 	$(TEST_ENV) go test -race -count=1 -timeout 30m ./...
-	$(TEST_ENV) BALLAST_E2E_STORE=s3 go test -count=1 -timeout 20m -skip '$(LOCAL_ONLY_E2E)' ./internal/testkit/e2e/
+	$(TEST_ENV) go run ./internal/testkit/pgtest/withpg go test -count=1 -timeout 20m $(METADATA_PKGS)
+	$(TEST_ENV) BALLAST_E2E_STORE=s3 BALLAST_E2E_DB=postgres go test -count=1 -timeout 20m -skip '$(LOCAL_ONLY_E2E)' ./internal/testkit/e2e/
 
 # Runs every Fuzz target of every package for FUZZTIME.
 fuzz:

@@ -48,6 +48,7 @@ func bindServeFlags(f *pflag.FlagSet, cfg *config.Serve, configFile *string) {
 	f.StringVar(configFile, "config", "", "JSON config file")
 	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env "+config.Env["addr"]+")")
 	f.StringVar(&cfg.Data, "data", cfg.Data, "data directory (env "+config.Env["data"]+")")
+	f.StringVar(&cfg.DB, "db", "", "metadata database: postgres://USER@HOST[:PORT]/DATABASE for PostgreSQL (a password is better in PGPASSWORD or ~/.pgpass than in the URL); default SQLite in the data directory (env "+config.Env["db"]+")")
 	f.StringVar(&cfg.Store, "store", "", "where objects are kept: s3://BUCKET[/PREFIX] for an S3-compatible store; default the data directory. S3 credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the shared credentials file or IAM, never from flags (env "+config.Env["store"]+")")
 	f.StringVar(&cfg.S3Endpoint, "s3-endpoint", "", "URL of the S3 server, e.g. http://127.0.0.1:9000; default AWS; AWS_ENDPOINT_URL_S3 works too (env "+config.Env["s3-endpoint"]+")")
 	f.StringVar(&cfg.S3Region, "s3-region", "", "region of the bucket; AWS_REGION works too (env "+config.Env["s3-region"]+")")
@@ -87,6 +88,7 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 	set := map[string]func(){
 		"addr":                   func() { c.Addr = fromFlags.Addr },
 		"data":                   func() { c.Data = fromFlags.Data },
+		"db":                     func() { c.DB = fromFlags.DB },
 		"store":                  func() { c.Store = fromFlags.Store },
 		"s3-endpoint":            func() { c.S3Endpoint = fromFlags.S3Endpoint },
 		"s3-region":              func() { c.S3Region = fromFlags.S3Region },

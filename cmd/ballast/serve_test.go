@@ -16,7 +16,7 @@ import (
 func TestServeFlagsAllApplied(t *testing.T) {
 	values := map[string]string{
 		"addr": "0.0.0.0:9", "data": "/srv/ballast", "public-url": "https://m.example",
-		"store": "s3://models/ballast", "s3-endpoint": "http://127.0.0.1:9000", "s3-region": "eu-west-1", "s3-path-style": "true", "s3-ca-file": "/etc/ca.pem",
+		"db": "postgres://b@db/b", "store": "s3://models/ballast", "s3-endpoint": "http://127.0.0.1:9000", "s3-region": "eu-west-1", "s3-path-style": "true", "s3-ca-file": "/etc/ca.pem",
 		"anonymous-read": "true", "create-repos": "write", "log-level": "debug", "log-format": "json",
 		"allow-sparse-manifests": "true", "debug-addr": "127.0.0.1:6060", "metrics-addr": "127.0.0.1:9090",
 		"git-poll-interval": "2m", "reap-interval": "3m", "gc-grace": "4h", "pull-log-retention": "24h", "git-allow-loopback": "true",

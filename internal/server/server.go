@@ -153,7 +153,7 @@ func openStorage(ctx context.Context, c config.Serve, log *slog.Logger) (*db.DB,
 	if err := os.MkdirAll(c.Data, 0o750); err != nil {
 		return nil, nil, fmt.Errorf("data directory: %w", err)
 	}
-	database, err := db.OpenSQLite(ctx, filepath.Join(c.Data, "meta.db"))
+	database, err := openDB(ctx, c, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -172,6 +172,22 @@ func openStorage(ctx context.Context, c config.Serve, log *slog.Logger) (*db.DB,
 		return nil, nil, err
 	}
 	return database, st, nil
+}
+
+// openDB opens the metadata database: SQLite in the data directory, or the
+// PostgreSQL database of c.DB.
+func openDB(ctx context.Context, c config.Serve, log *slog.Logger) (*db.DB, error) {
+	if c.DB == "" {
+		return db.OpenSQLite(ctx, filepath.Join(c.Data, "meta.db"))
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	d, err := db.OpenPostgres(ctx, c.DB)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("metadata in PostgreSQL")
+	return d, nil
 }
 
 // openBackend opens where objects are kept: the data directory, or the S3

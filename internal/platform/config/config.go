@@ -19,6 +19,9 @@ import (
 type Serve struct {
 	Addr string `json:"addr"` // listen address, host:port
 	Data string `json:"data"` // data directory (metadata DB and objects)
+	// DB is the metadata database: "" for SQLite in the data directory, or
+	// a postgres:// URL.
+	DB string `json:"db"`
 	// Store is where objects are kept: "" for the data directory, or
 	// s3://BUCKET[/PREFIX] for an S3-compatible object store.
 	Store string `json:"store"`
@@ -103,6 +106,7 @@ func (c *Serve) LoadFile(path string) error {
 var Env = map[string]string{
 	"addr":                   "BALLAST_ADDR",
 	"data":                   "BALLAST_DATA",
+	"db":                     "BALLAST_DB",
 	"store":                  "BALLAST_STORE",
 	"s3-endpoint":            "BALLAST_S3_ENDPOINT",
 	"s3-region":              "BALLAST_S3_REGION",
@@ -133,7 +137,7 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 		"addr": &c.Addr, "data": &c.Data, "public-url": &c.PublicURL,
 		"log-level": &c.LogLevel, "log-format": &c.LogFormat, "debug-addr": &c.DebugAddr,
 		"metrics-addr": &c.MetricsAddr, "create-repos": &c.CreateRepos,
-		"store": &c.Store, "s3-endpoint": &c.S3Endpoint, "s3-region": &c.S3Region, "s3-ca-file": &c.S3CAFile,
+		"db": &c.DB, "store": &c.Store, "s3-endpoint": &c.S3Endpoint, "s3-region": &c.S3Region, "s3-ca-file": &c.S3CAFile,
 	}
 	// The AWS variables, where ours are not set: AWS_ENDPOINT_URL_S3 (or
 	// AWS_ENDPOINT_URL) and AWS_REGION (or AWS_DEFAULT_REGION).
@@ -211,6 +215,9 @@ func (c *Serve) Validate() error {
 		return fmt.Errorf("public URL %q: want http(s)://host[:port][/path]", c.PublicURL)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		return fmt.Errorf("db %q: want postgres://USER@HOST[:PORT]/DATABASE, or nothing for SQLite in the data directory", c.DB)
+	}
 	if c.Store != "" && !strings.HasPrefix(c.Store, "s3://") {
 		return fmt.Errorf("store %q: want s3://BUCKET[/PREFIX], or nothing for the data directory", c.Store)
 	}

@@ -36,13 +36,13 @@ func TestMain(m *testing.M) {
 	}
 	ballastBin = filepath.Join(dir, "ballast")
 	buildErr = build(ballastBin)
-	stopS3, err := startS3()
+	stopModes, err := startModes()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)
 	}
 	code := m.Run()
-	stopS3()
+	stopModes()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -130,7 +130,7 @@ func startServer(t *testing.T, extraArgs ...string) *server {
 		dataDir: filepath.Join(dir, "data"),
 		logPath: filepath.Join(dir, "ballast.log"),
 	}
-	s.args, s.env = storeArgs()
+	s.args, s.env = modeArgs(t)
 	s.args = append(s.args, extraArgs...)
 	t.Cleanup(func() {
 		s.stop()

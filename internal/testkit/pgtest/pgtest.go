@@ -15,24 +15,24 @@ import (
 type Server struct {
 	Port int
 	dir  string // owns data/ and the socket
+	bin  string // the directory of initdb and pg_ctl; "" for PATH
 	run  []string
 }
 
 // ErrNoPostgres: initdb or pg_ctl is not on PATH.
-var ErrNoPostgres = errors.New("initdb and pg_ctl are not on PATH (install the Debian postgresql package)")
+var ErrNoPostgres = errors.New("initdb and pg_ctl are neither on PATH nor in /usr/lib/postgresql/*/bin (make tools installs the Debian postgresql package)")
 
 // Start runs initdb in a new temporary directory and starts the server.
 func Start() (*Server, error) {
-	for _, bin := range []string{"initdb", "pg_ctl"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			return nil, ErrNoPostgres
-		}
+	bin, err := binDir()
+	if err != nil {
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "pgtest-")
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{dir: dir}
+	s := &Server{dir: dir, bin: bin}
 	if os.Geteuid() == 0 {
 		// initdb refuses root: run the cluster as postgres.
 		u, err := user.Lookup("postgres")
@@ -59,9 +59,29 @@ func Start() (*Server, error) {
 	return s, nil
 }
 
+// binDir finds initdb and pg_ctl: on PATH ("" is returned), or in the
+// newest /usr/lib/postgresql/VERSION/bin, where Debian installs them.
+func binDir() (string, error) {
+	_, e1 := exec.LookPath("initdb")
+	_, e2 := exec.LookPath("pg_ctl")
+	if e1 == nil && e2 == nil {
+		return "", nil
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if _, err := os.Stat(filepath.Join(dirs[i], "initdb")); err == nil {
+			return dirs[i], nil
+		}
+	}
+	return "", ErrNoPostgres
+}
+
 func (s *Server) data() string { return filepath.Join(s.dir, "data") }
 
 func (s *Server) cmd(name string, args ...string) *exec.Cmd {
+	if s.bin != "" {
+		name = filepath.Join(s.bin, name)
+	}
 	full := append(append([]string{}, s.run...), append([]string{name}, args...)...)
 	return exec.Command(full[0], full[1:]...)
 }

@@ -14,14 +14,42 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/ballastml/ballast/internal/testkit/dbtest"
 	"github.com/ballastml/ballast/internal/testkit/miniotest"
+	"github.com/ballastml/ballast/internal/testkit/pgtest"
 )
 
 // BALLAST_E2E_STORE=s3 runs every server of this package with its objects
-// in a real MinIO, started once for the package (make test runs the
-// end-to-end story again this way). Each server gets its own prefix of one
-// bucket.
-var s3Server *miniotest.Server
+// in a real MinIO, and BALLAST_E2E_DB=postgres with its metadata in a real
+// PostgreSQL, each started once for the package (make test runs the
+// end-to-end suite again this way). Each server gets its own prefix of one
+// bucket and its own database.
+var (
+	s3Server *miniotest.Server
+	pgServer *pgtest.Server
+)
+
+// startModes starts the services the BALLAST_E2E_ variables ask for; it
+// returns a function that stops them.
+func startModes() (func(), error) {
+	stopS3, err := startS3()
+	if err != nil {
+		return nil, err
+	}
+	switch os.Getenv("BALLAST_E2E_DB") {
+	case "":
+		return stopS3, nil
+	case "postgres":
+	default:
+		stopS3()
+		return nil, fmt.Errorf("BALLAST_E2E_DB=%q: want postgres or nothing", os.Getenv("BALLAST_E2E_DB"))
+	}
+	if pgServer, err = pgtest.Start(); err != nil {
+		stopS3()
+		return nil, fmt.Errorf("BALLAST_E2E_DB=postgres needs a real PostgreSQL: %w", err)
+	}
+	return func() { pgServer.Close(); stopS3() }, nil
+}
 
 const s3Bucket = "e2e"
 
@@ -51,16 +79,19 @@ func startS3() (func(), error) {
 	return s.Close, nil
 }
 
-// storeArgs returns the serve flags and environment that put a new
-// server's objects in MinIO, or nothing when the package runs on local
-// disk.
-func storeArgs() ([]string, []string) {
-	if s3Server == nil {
-		return nil, nil
+// modeArgs returns the serve flags and environment that put a new
+// server's objects in MinIO and its metadata in a new PostgreSQL database,
+// as the package's mode asks; nothing for local disk and SQLite.
+func modeArgs(t *testing.T) (args, env []string) {
+	if s3Server != nil {
+		args = append(args, "--store", "s3://"+s3Bucket+"/"+strings.ToLower(rand.Text()[:10]),
+			"--s3-endpoint", s3Server.URL(), "--s3-path-style")
+		env = s3Server.Env()
 	}
-	args := []string{"--store", "s3://" + s3Bucket + "/" + strings.ToLower(rand.Text()[:10]),
-		"--s3-endpoint", s3Server.URL(), "--s3-path-style"}
-	return args, s3Server.Env()
+	if pgServer != nil {
+		args = append(args, "--db", dbtest.NewPostgres(t, pgServer.DSN("postgres")))
+	}
+	return args, env
 }
 
 // TestS3StartupErrors: a server pointed at a bucket it cannot use does not

@@ -18,6 +18,7 @@ import (
 	"github.com/ballastml/ballast/internal/httpapi/api"
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/internal/platform/db"
+	"github.com/ballastml/ballast/internal/platform/lease"
 	"github.com/ballastml/ballast/oci"
 	"github.com/ballastml/ballast/store"
 )
@@ -31,9 +32,11 @@ type gitops struct {
 	api   http.Handler
 }
 
-// startGitOps builds the Git side and starts its background loops (poll,
-// publish queue) in loops; they stop with ctx.
-func startGitOps(ctx context.Context, loops *sync.WaitGroup, dataDir string, poll time.Duration, database *db.DB, st *store.Store,
+// startGitOps builds the Git side and starts its background loops in
+// loops; they stop with ctx. The publish queue runs in every replica (its
+// work comes from this replica's pushes and syncs, and publishing is
+// idempotent); the Git poller runs where its lease is held.
+func startGitOps(ctx context.Context, loops *sync.WaitGroup, leases *lease.Leases, dataDir string, poll time.Duration, database *db.DB, st *store.Store,
 	reg *oci.Registry, pulls *pulllog.Recorder, authn *auth.Authenticator, log *slog.Logger) (*gitops, error) {
 	idx := gitindex.New(database, filepath.Join(dataDir, "git"), log)
 	pub := &publish.Publisher{Index: idx, Store: st, Registry: reg, DB: database, Log: log}
@@ -42,7 +45,9 @@ func startGitOps(ctx context.Context, loops *sync.WaitGroup, dataDir string, pol
 	if err := pub.Reconcile(ctx); err != nil {
 		log.Warn("re-queueing published tags", "err", err)
 	}
-	loops.Go(func() { idx.Run(ctx, poll, pub.OnSync) })
+	loops.Go(func() {
+		leases.Run(ctx, "git-poller", func(ctx context.Context) { idx.Run(ctx, poll, pub.OnSync) })
+	})
 
 	cursorKey, err := auth.LoadOrCreateKey(ctx, database, "api-cursor")
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/internal/platform/config"
 	"github.com/ballastml/ballast/internal/platform/db"
+	"github.com/ballastml/ballast/internal/platform/lease"
 	"github.com/ballastml/ballast/internal/server/metrics"
 	"github.com/ballastml/ballast/lfsserver"
 	"github.com/ballastml/ballast/oci"
@@ -98,10 +99,14 @@ func build(ctx context.Context, c config.Serve, log *slog.Logger) (a *app, err e
 	ctx, cancel := context.WithCancel(ctx)
 	var jobs sync.WaitGroup
 	a.closers = append(a.closers, func() { cancel(); jobs.Wait() })
+	leases, err := openLeases(ctx, database, log)
+	if err != nil {
+		return a, err
+	}
 	hk := housekeeping{store: st, pulls: pulls, every: c.ReapInterval.Duration, grace: c.GCGrace.Duration,
 		retention: c.PullLogRetention.Duration, log: log}
-	jobs.Go(func() { hk.run(ctx) })
-	jobs.Go(func() { st.RunCompactor(ctx) })
+	jobs.Go(func() { leases.Run(ctx, "housekeeping", hk.run) })
+	jobs.Go(func() { leases.Run(ctx, "compactor", st.RunCompactor) })
 
 	policy, err := auth.ParseCreatePolicy(c.CreateRepos)
 	if err != nil {
@@ -115,7 +120,7 @@ func build(ctx context.Context, c config.Serve, log *slog.Logger) (a *app, err e
 	if err := guardGit(c); err != nil {
 		return a, err
 	}
-	git, err := startGitOps(ctx, &jobs, c.Data, c.GitPollInterval.Duration, database, st, reg, pulls, a.acc.authn, log)
+	git, err := startGitOps(ctx, &jobs, leases, c.Data, c.GitPollInterval.Duration, database, st, reg, pulls, a.acc.authn, log)
 	if err != nil {
 		return a, err
 	}
@@ -172,6 +177,19 @@ func openStorage(ctx context.Context, c config.Serve, log *slog.Logger) (*db.DB,
 		return nil, nil, err
 	}
 	return database, st, nil
+}
+
+// openLeases returns the leases that give each background job to one
+// replica at a time. An SQLite database serves this process alone, so the
+// leases of earlier processes, all gone, are dropped.
+func openLeases(ctx context.Context, database *db.DB, log *slog.Logger) (*lease.Leases, error) {
+	l := lease.New(database, lease.DefaultTTL, log)
+	if database.Dialect == db.SQLite {
+		if err := l.Forget(ctx); err != nil {
+			return nil, fmt.Errorf("job leases: %w", err)
+		}
+	}
+	return l, nil
 }
 
 // openDB opens the metadata database: SQLite in the data directory, or the

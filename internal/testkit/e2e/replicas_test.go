@@ -1,0 +1,173 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/ballastml/ballast/internal/testkit/dbtest"
+	"github.com/ballastml/ballast/internal/testkit/miniotest"
+	"github.com/ballastml/ballast/internal/testkit/pgtest"
+)
+
+// roundRobin is a load balancer sending each request to the next replica.
+type roundRobin struct {
+	backends []*url.URL
+	next     atomic.Uint64
+}
+
+func (rr *roundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	u := rr.backends[rr.next.Add(1)%uint64(len(rr.backends))]
+	p := &httputil.ReverseProxy{
+		Rewrite:       func(pr *httputil.ProxyRequest) { pr.SetURL(u); pr.Out.Host = pr.In.Host },
+		FlushInterval: -1,
+	}
+	p.ServeHTTP(w, r)
+}
+
+// sharedServices returns a MinIO with a bucket and a PostgreSQL database
+// for replicas to share: the package's own when it runs on them, else new
+// ones for this test.
+func sharedServices(t *testing.T) (s3 *miniotest.Server, bucket, dbURL string) {
+	t.Helper()
+	s3, pg := s3Server, pgServer
+	if s3 == nil {
+		var err error
+		if s3, err = miniotest.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s3.Close)
+		c, _ := minio.New(s3.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s3.AccessKey, s3.SecretKey, "")})
+		if err := c.MakeBucket(context.Background(), s3Bucket, minio.MakeBucketOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pg == nil {
+		var err error
+		if pg, err = pgtest.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pg.Close)
+	}
+	return s3, s3Bucket, dbtest.NewPostgres(t, pg.DSN("postgres"))
+}
+
+// startReplicas starts n ballast processes on one S3 prefix and one
+// PostgreSQL database, with one admin token, behind a round-robin proxy
+// whose URL is their public URL.
+func startReplicas(t *testing.T, n int) (*httptest.Server, []*server) {
+	t.Helper()
+	requireTools(t, "git", "git-lfs", "minio")
+	s3, bucket, dbURL := sharedServices(t)
+	rr := &roundRobin{}
+	proxy := httptest.NewServer(rr)
+	t.Cleanup(proxy.Close)
+	admin := "blst_" + strings.ToLower(rand.Text()+rand.Text())
+	store := "s3://" + bucket + "/" + strings.ToLower(rand.Text()[:10])
+	var replicas []*server
+	for range n {
+		dir := t.TempDir()
+		addr := freeAddr(t)
+		s := &server{t: t, addr: addr, url: "http://" + addr, admin: admin,
+			dataDir: filepath.Join(dir, "data"), logPath: filepath.Join(dir, "ballast.log"),
+			args: []string{"--public-url", proxy.URL, "--db", dbURL, "--store", store,
+				"--s3-endpoint", s3.URL(), "--s3-path-style", "--git-poll-interval", "1h"},
+			env: s3.Env()}
+		t.Cleanup(func() {
+			s.stop()
+			if t.Failed() {
+				b, _ := os.ReadFile(s.logPath)
+				t.Logf("log of replica %s:\n%s", s.addr, b)
+			}
+		})
+		s.start()
+		u, _ := url.Parse(s.url)
+		rr.backends = append(rr.backends, u)
+		replicas = append(replicas, s)
+	}
+	return proxy, replicas
+}
+
+// TestTwoReplicas: two ballast processes on the same S3 prefix and
+// PostgreSQL database, behind a round-robin proxy, are one registry: the
+// registry tokens one issues the other accepts (oras's token flow through
+// the proxy), an OCI chunked upload continues on the other replica, and
+// git lfs push and clone work through the proxy.
+func TestTwoReplicas(t *testing.T) {
+	requireTools(t, "oras")
+	proxy, rs := startReplicas(t, 2)
+	a, b := rs[0], rs[1]
+	const repo = "ml/replicated"
+	writer := a.createToken(t, "wendy", "ml/*:write") // made on a, used everywhere
+
+	// oras through the proxy: its token requests and its registry
+	// requests alternate between the replicas.
+	host := strings.TrimPrefix(proxy.URL, "http://")
+	e := newOCIEnv(t)
+	src := t.TempDir()
+	model := writeRandom(t, filepath.Join(src, "model.onnx"), 9<<20+3)
+	e.run(src, "oras", "login", "--plain-http", "-u", "wendy", "-p", writer, host)
+	for i := range 3 {
+		e.run(src, "oras", "push", "--plain-http", host+"/"+repo+":v"+strconv.Itoa(i+1), "model.onnx")
+	}
+	dst := t.TempDir()
+	e.run(dst, "oras", "pull", "--plain-http", "-o", dst, host+"/"+repo+":v3")
+	if got := sha256File(t, filepath.Join(dst, "model.onnx")); got != model {
+		t.Errorf("oras pull through the proxy: sha256 %s, want %s", got, model)
+	}
+
+	// A chunked upload begun on a, continued on b, finished on a, read
+	// from b.
+	part1, part2 := []byte(strings.Repeat("a", 5<<20)), []byte(strings.Repeat("b", 1<<20+7))
+	whole := append(append([]byte{}, part1...), part2...)
+	loc := pathOf(t, a.location(t, a.ociDo(t, writer, http.MethodPost, "/v2/"+repo+"/blobs/uploads/", nil, nil)))
+	r := b.ociDo(t, writer, http.MethodPatch, loc, map[string]string{"Content-Type": "application/octet-stream",
+		"Content-Range": "0-" + strconv.Itoa(len(part1)-1)}, part1)
+	if r.status != http.StatusAccepted {
+		t.Fatalf("PATCH on the other replica: %d %.300q", r.status, r.body)
+	}
+	loc = pathOf(t, b.location(t, r))
+	d := digestOf(whole)
+	r = a.ociDo(t, writer, http.MethodPut, withQuery(t, loc, "digest", d), map[string]string{"Content-Type": "application/octet-stream"}, part2)
+	if r.status != http.StatusCreated {
+		t.Fatalf("PUT on the first replica: %d %.300q", r.status, r.body)
+	}
+	r = b.ociDo(t, writer, http.MethodGet, "/v2/"+repo+"/blobs/"+d, nil, nil)
+	if r.status != http.StatusOK || digestOf(r.body) != d {
+		t.Fatalf("GET from the other replica: %d, %d bytes hashing to %s, want %s", r.status, len(r.body), digestOf(r.body), d)
+	}
+
+	// git lfs push and clone through the proxy.
+	g := newGit(t)
+	origin := g.origin()
+	lfsURL := strings.Replace(a.lfsURL("wendy", writer, repo), a.url, proxy.URL, 1)
+	work := g.initRepo(origin, lfsURL)
+	oid, size := commitModel(t, g, work)
+	g.run(work, "push", "-q", "origin", "main")
+	for _, s := range rs {
+		if got, n := s.downloadSHA256(t, writer, repo, oid, size); got != oid || n != size {
+			t.Errorf("replica %s serves the pushed object as %d bytes hashing to %s", s.addr, n, got)
+		}
+	}
+}
+
+func pathOf(t *testing.T, loc string) string {
+	t.Helper()
+	u, err := url.Parse(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.RequestURI()
+}

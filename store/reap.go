@@ -73,8 +73,11 @@ func (s *Store) reapStaged(ctx context.Context) (int, error) {
 	if err != nil {
 		return n, err
 	}
+	// Pages written lately may be those of an upload another replica is
+	// receiving: only objects whose every page is older than the cutoff.
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT DISTINCT object FROM staged_sums WHERE object NOT IN (SELECT object FROM staged_blobs)`)
+		`SELECT object FROM staged_sums WHERE object NOT IN (SELECT object FROM staged_blobs)
+		 GROUP BY object HAVING MAX(written_at) < ?`, cutoff.Unix())
 	if err != nil {
 		return n, fmt.Errorf("store index: orphan block hashes: %w", err)
 	}
@@ -94,7 +97,8 @@ func (s *Store) reapStaged(ctx context.Context) (int, error) {
 		}
 		// The condition holds against an upload that committed since.
 		if _, err := s.execCount(ctx, "orphan block hashes",
-			`DELETE FROM staged_sums WHERE object = ? AND NOT EXISTS (SELECT 1 FROM staged_blobs WHERE object = ?)`, o, o); err != nil {
+			`DELETE FROM staged_sums WHERE object = ? AND NOT EXISTS (SELECT 1 FROM staged_blobs WHERE object = ?)
+			 AND NOT EXISTS (SELECT 1 FROM staged_sums WHERE object = ? AND written_at >= ?)`, o, o, o, cutoff.Unix()); err != nil {
 			return n, err
 		}
 	}

@@ -221,7 +221,7 @@ func insertSums(ctx context.Context, db execer, object string, page int64, sums 
 		return nil
 	}
 	if _, err := db.ExecContext(ctx,
-		`INSERT INTO staged_sums (object, page, sums) VALUES (?, ?, ?)`, object, page, sums); err != nil {
+		`INSERT INTO staged_sums (object, page, sums, written_at) VALUES (?, ?, ?, ?)`, object, page, sums, time.Now().Unix()); err != nil {
 		return fmt.Errorf("store index: staged block hashes: %w", err)
 	}
 	return nil

@@ -551,15 +551,23 @@ func TestStagedHashPages(t *testing.T) {
 		t.Fatalf("%d pages after a failed upload; want the first blob's 3", n)
 	}
 
-	// Pages no staged blob names are reaped.
+	// Old pages no staged blob names are reaped; fresh ones, which may be
+	// those of an upload another replica is receiving, are not.
 	if _, err := f.db.Exec(`INSERT INTO staged_sums (object, page, sums) VALUES ('staged/ab/orphan.raw', 0, ?)`, []byte{0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.Exec(`INSERT INTO staged_sums (object, page, sums, written_at) VALUES ('staged/cd/elsewhere.raw', 0, ?, ?)`,
+		[]byte{0}, time.Now().Unix()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.st.ReapOrphans(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := f.count(t, "staged_sums"); n != 3 {
-		t.Fatalf("%d pages after reaping; want the first blob's 3", n)
+	if n := f.count(t, "staged_sums"); n != 4 {
+		t.Fatalf("%d pages after reaping; want the first blob's 3 and the fresh one", n)
+	}
+	if _, err := f.db.Exec(`DELETE FROM staged_sums WHERE object = 'staged/cd/elsewhere.raw'`); err != nil {
+		t.Fatal(err)
 	}
 
 	f.compact(t)

@@ -42,6 +42,9 @@ func startGitOps(ctx context.Context, loops *sync.WaitGroup, leases *lease.Lease
 	pub := &publish.Publisher{Index: idx, Store: st, Registry: reg, DB: database, Log: log}
 	st.Subscribe(pub.ObjectLinked)
 	loops.Go(func() { pub.Run(ctx) })
+	// Objects linked through another replica complete this replica's
+	// pending publications within this long.
+	loops.Go(func() { pub.RunRecheck(ctx, pendingRecheck) })
 	if err := pub.Reconcile(ctx); err != nil {
 		log.Warn("re-queueing published tags", "err", err)
 	}
@@ -63,6 +66,10 @@ func startGitOps(ctx context.Context, loops *sync.WaitGroup, leases *lease.Lease
 	})
 	return g, nil
 }
+
+// pendingRecheck is how often pending publications look in the store for
+// the objects they miss.
+const pendingRecheck = 30 * time.Second
 
 // pending lists the publications of repo waiting for LFS objects.
 func (g *gitops) pending(ctx context.Context, repo string) ([]api.Pending, error) {

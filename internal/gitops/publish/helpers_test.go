@@ -31,14 +31,15 @@ const repo = "ml/cat"
 // env is a publisher over real parts: a store on the memory backend,
 // SQLite, the registry, and a Git index of a repository built with git.
 type env struct {
-	t     *testing.T
-	ctx   context.Context
-	git   *gittest.Repo
-	db    *db.DB
-	store *store.Store
-	reg   *oci.Registry
-	idx   *gitindex.Indexer
-	pub   *Publisher
+	t       *testing.T
+	ctx     context.Context
+	git     *gittest.Repo
+	db      *db.DB
+	store   *store.Store
+	backend store.Backend
+	reg     *oci.Registry
+	idx     *gitindex.Indexer
+	pub     *Publisher
 }
 
 func newEnv(t *testing.T) *env {
@@ -49,7 +50,8 @@ func newEnv(t *testing.T) *env {
 	var err error
 	e.db = dbtest.Open(t)
 	log := slog.New(slog.DiscardHandler)
-	if e.store, err = store.New(memory.New(), e.db, store.Options{Logger: log}); err != nil {
+	e.backend = memory.New()
+	if e.store, err = store.New(e.backend, e.db, store.Options{Logger: log}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.store.Close() })

@@ -149,3 +149,44 @@ func (p *Publisher) ObjectLinked(repo string, d digest.Digest) {
 		p.enqueue(j)
 	}
 }
+
+// RecheckPending looks up, in the store, the objects every pending
+// publication still misses, and queues those that miss none now. The store
+// tells this process of the objects linked here (ObjectLinked); an object
+// pushed through another replica is found this way.
+func (p *Publisher) RecheckPending(ctx context.Context) {
+	type want struct {
+		repo string
+		oid  string
+	}
+	p.mu.Lock()
+	var wants []want
+	for repo, jobs := range p.pending {
+		for _, w := range jobs {
+			for oid := range w.missing {
+				wants = append(wants, want{repo, oid})
+			}
+		}
+	}
+	p.mu.Unlock()
+	for _, w := range wants {
+		d := digest.NewDigestFromEncoded(digest.SHA256, w.oid)
+		if _, err := p.Store.Stat(ctx, w.repo, d); err == nil {
+			p.ObjectLinked(w.repo, d)
+		}
+	}
+}
+
+// RunRecheck calls RecheckPending every interval until ctx is done.
+func (p *Publisher) RunRecheck(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			p.RecheckPending(ctx)
+		}
+	}
+}

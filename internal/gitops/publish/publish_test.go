@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"maps"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/ballastml/ballast/internal/format/modelpack"
 	"github.com/ballastml/ballast/internal/gitops/gitindex"
 	"github.com/ballastml/ballast/oci"
+	"github.com/ballastml/ballast/store"
 )
 
 func TestPublishTag(t *testing.T) {
@@ -219,6 +221,37 @@ func TestPendingTagPublishedWhenObjectsArrive(t *testing.T) {
 	e.eventually("v1-image", "")
 	if p, _ := e.pub.Pending(e.ctx, repo); len(p) != 0 {
 		t.Fatalf("still pending after publication: %+v", p)
+	}
+}
+
+// TestPendingTagPublishedWhenObjectsArriveElsewhere: an object linked
+// through another replica (another store on the same database and
+// backend, which does not tell this publisher) completes a pending
+// publication once RecheckPending looks.
+func TestPendingTagPublishedWhenObjectsArriveElsewhere(t *testing.T) {
+	e := newEnv(t)
+	weights := newModel("weights pushed through another replica")
+	e.commit("v1", map[string]model{"models/model.bin": weights})
+	e.git.Git("tag", "v1")
+	e.sync()
+	e.waitPending(2)
+
+	other, err := store.New(e.backend, e.db, store.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Put(e.ctx, repo, weights.digest(), int64(len(weights.content)), bytes.NewReader(weights.content)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if p, _ := e.pub.Pending(e.ctx, repo); len(p) != 2 {
+		t.Fatalf("pending before the recheck: %+v, want both still waiting (nothing told this publisher)", p)
+	}
+	e.pub.RecheckPending(e.ctx)
+	e.eventually("v1", "")
+	if p, _ := e.pub.Pending(e.ctx, repo); len(p) != 0 {
+		t.Fatalf("still pending after the recheck: %+v", p)
 	}
 }
 

@@ -70,6 +70,7 @@ func bindServeFlags(f *pflag.FlagSet, cfg *config.Serve, configFile *string) {
 	f.BoolVar(&cfg.InlineDedup, "inline-dedup", false, "chunk and deduplicate every upload before answering it; by default uploads of 8 MiB or more are stored as they arrive and deduplicated in the background, which makes pushes faster but needs their size in free space until then (env "+config.Env["inline-dedup"]+")")
 	f.DurationVar(&cfg.UploadStallTimeout.Duration, "upload-stall-timeout", cfg.UploadStallTimeout.Duration, "cut off a request body that sends less than 64 KiB in this long, and discard its partial upload; 0 turns it off (env "+config.Env["upload-stall-timeout"]+")")
 	f.Var(&cfg.UploadMemory, "upload-memory", "memory all uploads may hold for their buffers at once; more uploads wait for room, and fail with 503 after a minute (env "+config.Env["upload-memory"]+")")
+	f.DurationVar(&cfg.JobLease.Duration, "job-lease", cfg.JobLease.Duration, "lifetime of a background job's lease in the database: with several replicas, one runs each job (GC, compactor, Git poller) and another takes over a dead one's within about this long (env "+config.Env["job-lease"]+")")
 	f.DurationVar(&cfg.GCGrace.Duration, "gc-grace", cfg.GCGrace.Duration, "how long deleted blobs, and chunks and packs nothing uses, are kept before garbage collection removes them (env "+config.Env["gc-grace"]+")")
 }
 
@@ -102,6 +103,7 @@ func resolveServeConfig(flags *pflag.FlagSet, fromFlags config.Serve, file strin
 		"reap-interval":          func() { c.ReapInterval = fromFlags.ReapInterval },
 		"git-poll-interval":      func() { c.GitPollInterval = fromFlags.GitPollInterval },
 		"gc-grace":               func() { c.GCGrace = fromFlags.GCGrace },
+		"job-lease":              func() { c.JobLease = fromFlags.JobLease },
 		"pull-log-retention":     func() { c.PullLogRetention = fromFlags.PullLogRetention },
 		"git-allow-loopback":     func() { c.GitAllowLoopback = fromFlags.GitAllowLoopback },
 		"git-allow-addr":         func() { c.GitAllowAddrs = fromFlags.GitAllowAddrs },

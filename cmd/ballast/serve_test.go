@@ -19,7 +19,7 @@ func TestServeFlagsAllApplied(t *testing.T) {
 		"db": "postgres://b@db/b", "store": "s3://models/ballast", "s3-endpoint": "http://127.0.0.1:9000", "s3-region": "eu-west-1", "s3-path-style": "true", "s3-ca-file": "/etc/ca.pem",
 		"anonymous-read": "true", "create-repos": "write", "log-level": "debug", "log-format": "json",
 		"allow-sparse-manifests": "true", "debug-addr": "127.0.0.1:6060", "metrics-addr": "127.0.0.1:9090",
-		"git-poll-interval": "2m", "reap-interval": "3m", "gc-grace": "4h", "pull-log-retention": "24h", "git-allow-loopback": "true",
+		"git-poll-interval": "2m", "reap-interval": "3m", "gc-grace": "4h", "job-lease": "7s", "pull-log-retention": "24h", "git-allow-loopback": "true",
 		"inline-dedup": "true", "upload-stall-timeout": "5s", "upload-memory": "1GiB", "git-allow-addr": "10.0.0.5,192.168.0.0/16",
 	}
 	f := pflag.NewFlagSet("serve", pflag.ContinueOnError)

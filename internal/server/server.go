@@ -99,7 +99,7 @@ func build(ctx context.Context, c config.Serve, log *slog.Logger) (a *app, err e
 	ctx, cancel := context.WithCancel(ctx)
 	var jobs sync.WaitGroup
 	a.closers = append(a.closers, func() { cancel(); jobs.Wait() })
-	leases, err := openLeases(ctx, database, log)
+	leases, err := openLeases(ctx, database, c.JobLease.Duration, log)
 	if err != nil {
 		return a, err
 	}
@@ -182,8 +182,8 @@ func openStorage(ctx context.Context, c config.Serve, log *slog.Logger) (*db.DB,
 // openLeases returns the leases that give each background job to one
 // replica at a time. An SQLite database serves this process alone, so the
 // leases of earlier processes, all gone, are dropped.
-func openLeases(ctx context.Context, database *db.DB, log *slog.Logger) (*lease.Leases, error) {
-	l := lease.New(database, lease.DefaultTTL, log)
+func openLeases(ctx context.Context, database *db.DB, ttl time.Duration, log *slog.Logger) (*lease.Leases, error) {
+	l := lease.New(database, ttl, log)
 	if database.Dialect == db.SQLite {
 		if err := l.Forget(ctx); err != nil {
 			return nil, fmt.Errorf("job leases: %w", err)

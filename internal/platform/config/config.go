@@ -54,6 +54,9 @@ type Serve struct {
 	// PullLogRetention is how long pulls stay in the pull log; 0 keeps
 	// them for ever.
 	PullLogRetention Duration `json:"pull_log_retention"`
+	// JobLease is the lifetime of a background job's lease: with replicas,
+	// another takes over a dead holder's jobs within about this long.
+	JobLease Duration `json:"job_lease"`
 	// GCGrace is how long garbage collection leaves unreferenced data.
 	GCGrace     Duration `json:"gc_grace"`
 	DebugAddr   string   `json:"debug_addr"`   // if set, serve Go's pprof handlers here
@@ -81,6 +84,7 @@ func Defaults() Serve {
 		ReapInterval:       Duration{10 * time.Minute},
 		GitPollInterval:    Duration{time.Minute},
 		GCGrace:            Duration{time.Hour},
+		JobLease:           Duration{30 * time.Second},
 		PullLogRetention:   Duration{90 * 24 * time.Hour},
 		UploadStallTimeout: Duration{30 * time.Second},
 		UploadMemory:       Size(256 << 20),
@@ -120,6 +124,7 @@ var Env = map[string]string{
 	"reap-interval":          "BALLAST_REAP_INTERVAL",
 	"git-poll-interval":      "BALLAST_GIT_POLL_INTERVAL",
 	"gc-grace":               "BALLAST_GC_GRACE",
+	"job-lease":              "BALLAST_JOB_LEASE",
 	"pull-log-retention":     "BALLAST_PULL_LOG_RETENTION",
 	"git-allow-loopback":     "BALLAST_GIT_ALLOW_LOOPBACK",
 	"git-allow-addr":         "BALLAST_GIT_ALLOW_ADDRS",
@@ -177,6 +182,7 @@ func (c *Serve) LoadEnv(getenv func(string) string) error {
 	durations := map[string]*time.Duration{
 		"reap-interval": &c.ReapInterval.Duration, "git-poll-interval": &c.GitPollInterval.Duration,
 		"gc-grace": &c.GCGrace.Duration, "pull-log-retention": &c.PullLogRetention.Duration,
+		"job-lease":            &c.JobLease.Duration,
 		"upload-stall-timeout": &c.UploadStallTimeout.Duration,
 	}
 	for key, p := range durations {
@@ -230,6 +236,9 @@ func (c *Serve) Validate() error {
 	case "text", "json":
 	default:
 		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	if c.JobLease.Duration < time.Second {
+		return fmt.Errorf("job lease %s: want at least 1s", c.JobLease.Duration)
 	}
 	if c.ReapInterval.Duration <= 0 || c.GitPollInterval.Duration <= 0 {
 		return fmt.Errorf("reap and git poll intervals must be positive")

@@ -93,7 +93,7 @@ func TestLoadEnvEverySetting(t *testing.T) {
 		"BALLAST_ADDR": "0.0.0.0:1", "BALLAST_DATA": "/d", "BALLAST_PUBLIC_URL": "https://r.example",
 		"BALLAST_ANONYMOUS_READ": "true", "BALLAST_CREATE_REPOS": "never",
 		"BALLAST_DB": "postgres://b@db/b", "BALLAST_STORE": "s3://models/x", "BALLAST_S3_ENDPOINT": "http://127.0.0.1:9000", "BALLAST_S3_REGION": "eu-west-1", "BALLAST_S3_PATH_STYLE": "true", "BALLAST_S3_CA_FILE": "/ca.pem", "BALLAST_LOG_LEVEL": "debug", "BALLAST_LOG_FORMAT": "json",
-		"BALLAST_REAP_INTERVAL": "1m", "BALLAST_GIT_POLL_INTERVAL": "2m", "BALLAST_GC_GRACE": "3h", "BALLAST_PULL_LOG_RETENTION": "720h", "BALLAST_GIT_ALLOW_LOOPBACK": "true",
+		"BALLAST_REAP_INTERVAL": "1m", "BALLAST_GIT_POLL_INTERVAL": "2m", "BALLAST_GC_GRACE": "3h", "BALLAST_JOB_LEASE": "9s", "BALLAST_PULL_LOG_RETENTION": "720h", "BALLAST_GIT_ALLOW_LOOPBACK": "true",
 		"BALLAST_DEBUG_ADDR": "127.0.0.1:6060", "BALLAST_METRICS_ADDR": "127.0.0.1:9090", "BALLAST_ALLOW_SPARSE_MANIFESTS": "1",
 		"BALLAST_INLINE_DEDUP": "true", "BALLAST_UPLOAD_STALL_TIMEOUT": "5s", "BALLAST_UPLOAD_MEMORY": "512MB", "BALLAST_GIT_ALLOW_ADDRS": "10.0.0.5,192.168.0.0/16",
 	}
@@ -110,7 +110,7 @@ func TestLoadEnvEverySetting(t *testing.T) {
 		Addr: "0.0.0.0:1", Data: "/d", PublicURL: "https://r.example", AnonymousRead: true, CreateRepos: "never",
 		DB: "postgres://b@db/b", Store: "s3://models/x", S3Endpoint: "http://127.0.0.1:9000", S3Region: "eu-west-1", S3PathStyle: true, S3CAFile: "/ca.pem",
 		LogLevel: "debug", LogFormat: "json", ReapInterval: Duration{time.Minute},
-		GitPollInterval: Duration{2 * time.Minute}, GCGrace: Duration{3 * time.Hour}, PullLogRetention: Duration{720 * time.Hour}, GitAllowLoopback: true, DebugAddr: "127.0.0.1:6060", MetricsAddr: "127.0.0.1:9090", AllowSparseManifests: true,
+		GitPollInterval: Duration{2 * time.Minute}, GCGrace: Duration{3 * time.Hour}, JobLease: Duration{9 * time.Second}, PullLogRetention: Duration{720 * time.Hour}, GitAllowLoopback: true, DebugAddr: "127.0.0.1:6060", MetricsAddr: "127.0.0.1:9090", AllowSparseManifests: true,
 		InlineDedup: true, UploadStallTimeout: Duration{5 * time.Second}, UploadMemory: Size(512e6), GitAllowAddrs: []string{"10.0.0.5", "192.168.0.0/16"},
 	}
 	if !reflect.DeepEqual(c, want) {

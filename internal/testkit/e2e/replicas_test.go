@@ -1,18 +1,25 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -22,14 +29,25 @@ import (
 	"github.com/ballastml/ballast/internal/testkit/pgtest"
 )
 
-// roundRobin is a load balancer sending each request to the next replica.
+// roundRobin is a load balancer sending each request to the next replica
+// it still counts as up.
 type roundRobin struct {
+	mu       sync.Mutex
 	backends []*url.URL
 	next     atomic.Uint64
 }
 
+// drop takes a replica out, as a load balancer's health check would.
+func (rr *roundRobin) drop(raw string) {
+	rr.mu.Lock()
+	defer rr.mu.Unlock()
+	rr.backends = slices.DeleteFunc(rr.backends, func(u *url.URL) bool { return "http://"+u.Host == raw })
+}
+
 func (rr *roundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rr.mu.Lock()
 	u := rr.backends[rr.next.Add(1)%uint64(len(rr.backends))]
+	rr.mu.Unlock()
 	p := &httputil.ReverseProxy{
 		Rewrite:       func(pr *httputil.ProxyRequest) { pr.SetURL(u); pr.Out.Host = pr.In.Host },
 		FlushInterval: -1,
@@ -67,7 +85,7 @@ func sharedServices(t *testing.T) (s3 *miniotest.Server, bucket, dbURL string) {
 // startReplicas starts n ballast processes on one S3 prefix and one
 // PostgreSQL database, with one admin token, behind a round-robin proxy
 // whose URL is their public URL.
-func startReplicas(t *testing.T, n int) (*httptest.Server, []*server) {
+func startReplicas(t *testing.T, n int, extra ...string) (*roundRobin, *httptest.Server, []*server) {
 	t.Helper()
 	requireTools(t, "git", "git-lfs", "minio")
 	s3, bucket, dbURL := sharedServices(t)
@@ -92,12 +110,13 @@ func startReplicas(t *testing.T, n int) (*httptest.Server, []*server) {
 				t.Logf("log of replica %s:\n%s", s.addr, b)
 			}
 		})
+		s.args = append(s.args, extra...)
 		s.start()
 		u, _ := url.Parse(s.url)
 		rr.backends = append(rr.backends, u)
 		replicas = append(replicas, s)
 	}
-	return proxy, replicas
+	return rr, proxy, replicas
 }
 
 // TestTwoReplicas: two ballast processes on the same S3 prefix and
@@ -107,7 +126,7 @@ func startReplicas(t *testing.T, n int) (*httptest.Server, []*server) {
 // git lfs push and clone work through the proxy.
 func TestTwoReplicas(t *testing.T) {
 	requireTools(t, "oras")
-	proxy, rs := startReplicas(t, 2)
+	_, proxy, rs := startReplicas(t, 2)
 	a, b := rs[0], rs[1]
 	const repo = "ml/replicated"
 	writer := a.createToken(t, "wendy", "ml/*:write") // made on a, used everywhere
@@ -170,4 +189,122 @@ func pathOf(t *testing.T, loc string) string {
 		t.Fatal(err)
 	}
 	return u.RequestURI()
+}
+
+// TestReplicaKilledMidPush: kill -9 of a replica in the middle of a push.
+// Nothing of the push is visible; the client's retry through the proxy,
+// which now sends everything to the other replica, succeeds; and the other
+// replica takes over the background jobs the dead one held.
+func TestReplicaKilledMidPush(t *testing.T) {
+	const lease = 3 * time.Second
+	rr, proxy, rs := startReplicas(t, 2, "--job-lease", lease.String())
+	a, b := rs[0], rs[1]
+	const repo = "ml/killed"
+	writer := a.createToken(t, "wendy", "ml/*:write")
+	data, oid := randomObject(7, 24<<20)
+	size := int64(len(data))
+
+	// a push straight to a, cut by kill -9 after 6 MiB.
+	o := a.batchOne(t, writer, repo, "upload", oid, size)
+	up, ok := o.Actions["upload"]
+	if !ok {
+		t.Fatalf("no upload action: %+v", o)
+	}
+	href := strings.Replace(up.Href, proxy.URL, a.url, 1)
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPut, href, pr)
+	req.ContentLength = size
+	req.SetBasicAuth("e2e", writer)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	done := make(chan error, 1)
+	go func() {
+		resp, err := httpClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode < 300 {
+				err = errors.New("the cut push succeeded")
+			}
+		}
+		done <- err
+	}()
+	if _, err := pw.Write(data[:6<<20]); err != nil {
+		t.Fatal(err)
+	}
+	held := leaseHolders(t, a)
+	a.kill9()
+	pw.CloseWithError(errors.New("the client gave up"))
+	if err := <-done; err == nil {
+		t.Fatal("the push to the killed replica reported success")
+	}
+	rr.drop(a.url)
+
+	// The repository was never created (its first object never landed),
+	// or the object is missing from it: either way, not visible.
+	status, br := b.batch(t, writer, repo, "download", lfsObject{Oid: oid, Size: size})
+	if status != http.StatusNotFound && (status != http.StatusOK || len(br.Objects) != 1 || br.Objects[0].Error == nil) {
+		t.Fatalf("after the kill, the object is visible: %d %+v", status, br)
+	}
+	pb := *b
+	pb.url = proxy.URL
+	pb.upload(t, writer, repo, oid, size, bytes.NewReader(data))
+	if got, n := pb.downloadSHA256(t, writer, repo, oid, size); got != oid || n != size {
+		t.Fatalf("the retried push reads back as %d bytes hashing to %s", n, got)
+	}
+
+	// Every job lease a held passes to b within a lifetime and a turn.
+	deadline := time.Now().Add(3 * lease)
+	fromA := 0
+	for name, pid := range held {
+		if pid != a.cmd.Process.Pid {
+			continue
+		}
+		fromA++
+		for {
+			now := leaseHolders(t, b)
+			if now[name] == b.cmd.Process.Pid {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("lease %s still held by pid %d, not taken over by the live replica (pid %d): %v", name, now[name], b.cmd.Process.Pid, now)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if fromA == 0 {
+		t.Fatalf("the killed replica, started first, held no job lease: %v", held)
+	}
+}
+
+// leaseHolders returns each job lease's holder pid, read from the
+// database s uses.
+func leaseHolders(t *testing.T, s *server) map[string]int {
+	t.Helper()
+	dbURL := ""
+	for i, a := range s.args {
+		if a == "--db" {
+			dbURL = s.args[i+1]
+		}
+	}
+	d, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	rows, err := d.Query(`SELECT name, holder FROM leases`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var name, holder string
+		if err := rows.Scan(&name, &holder); err != nil {
+			t.Fatal(err)
+		}
+		parts := strings.Split(holder, "/")
+		if len(parts) == 3 {
+			out[name], _ = strconv.Atoi(parts[1])
+		}
+	}
+	return out
 }

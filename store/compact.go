@@ -251,6 +251,9 @@ func (s *Store) commitCompaction(ctx context.Context, d digest.Digest, st staged
 		if id, missing := s.missingChunk(ctx, rec); missing {
 			return false, fmt.Errorf("%w: chunk %x was deleted by garbage collection", ErrRetry, id[:8])
 		}
+		if db.IsForeignKeyViolation(err) {
+			return false, fmt.Errorf("%w: a chunk was deleted by garbage collection meanwhile: %v", ErrRetry, err)
+		}
 		return false, err
 	}
 	s.stagedBytes.Add(-size)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ballastml/ballast/internal/platform/db"
 )
 
 // GCStats says what one GC pass did.
@@ -59,10 +61,18 @@ func (s *Store) GC(ctx context.Context, grace time.Duration) (GCStats, error) {
 	if st.Blobs, err = s.deleteUnlinkedBlobs(ctx, cutoff); err != nil {
 		return st, err
 	}
-	if st.Chunks, err = s.execCount(ctx, "gc: chunks",
+	st.Chunks, err = s.execCount(ctx, "gc: chunks",
 		`DELETE FROM chunks WHERE
 		   NOT EXISTS (SELECT 1 FROM blob_chunks bc WHERE bc.chunk = chunks.id)
-		   AND pack IN (SELECT name FROM packs WHERE created_at <= ?)`, cutoff); err != nil {
+		   AND pack IN (SELECT name FROM packs WHERE created_at <= ?)`, cutoff)
+	if db.IsForeignKeyViolation(err) {
+		// A push (on another replica, on PostgreSQL) began using one of
+		// these chunks while the statement ran: it deleted nothing, and
+		// the next pass tries again.
+		s.log.Info("gc: a push took up unused chunks meanwhile; they are left for the next pass")
+		st.Chunks, err = 0, nil
+	}
+	if err != nil {
 		return st, err
 	}
 	if st.Repacked, st.Copied, err = s.repack(ctx, cutoff, now.Unix()); err != nil {
@@ -134,15 +144,23 @@ func (s *Store) deleteUnlinkedBlobs(ctx context.Context, cutoff int64) (int, err
 }
 
 // deleteBlob deletes blob d and its recipe or staged object if no
-// repository links it. The
-// first statement takes the database's write lock, so no link can appear
-// between the check and the deletes.
+// repository links it. No link can appear between the check and the
+// deletes: on SQLite the first statement takes the database's write lock;
+// on PostgreSQL the blob's row is locked first, which a link's foreign
+// key check waits for (a link committed before is seen by the check, and
+// one inserted after fails its foreign key: the Put retries).
 func (s *Store) deleteBlob(ctx context.Context, d string) (bool, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}
 	defer tx.Rollback()
+	if s.db.Dialect == db.Postgres {
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM blobs WHERE digest = ? FOR UPDATE`, d).Scan(new(int))
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return false, fmt.Errorf("store index: gc: lock blob %s: %w", d, err)
+		}
+	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM gc_unlinked WHERE digest = ?`, d)
 	if err == nil {
 		_, err = res.RowsAffected()

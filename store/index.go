@@ -9,6 +9,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/ballastml/ballast/internal/platform/db"
 	"github.com/ballastml/ballast/internal/platform/name"
 )
 
@@ -108,6 +109,11 @@ func (s *Store) link(ctx context.Context, repo string, d digest.Digest) error {
 		if exists, xerr := s.blobExists(ctx, d); xerr == nil && !exists {
 			return fmt.Errorf("%w: %s was deleted by garbage collection", ErrNotFound, d)
 		}
+		if db.IsForeignKeyViolation(err) {
+			// Deleted by garbage collection, and stored again since by
+			// another Put (PostgreSQL, replicas): trying again links it.
+			return fmt.Errorf("%w: %s was deleted by garbage collection meanwhile: %v", ErrRetry, d, err)
+		}
 		return err
 	}
 	s.notifyLinked(repo, d)
@@ -166,6 +172,9 @@ func (s *Store) commit(ctx context.Context, repo string, info BlobInfo, rec reci
 		tx.Rollback() // before looking why, so the check cannot wait on this transaction
 		if id, gone := s.missingChunk(ctx, rec); gone {
 			return fmt.Errorf("%w: chunk %x was deleted by garbage collection", ErrRetry, id[:8])
+		}
+		if db.IsForeignKeyViolation(err) {
+			return fmt.Errorf("%w: a chunk or blob was deleted by garbage collection meanwhile: %v", ErrRetry, err)
 		}
 		return err
 	}

@@ -29,3 +29,18 @@ func IsNoSpace(err error) bool {
 	}
 	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
+
+// pgForeignKeyViolation is PostgreSQL's SQLSTATE for a broken foreign key.
+const pgForeignKeyViolation = "23503"
+
+// IsForeignKeyViolation reports whether err is a statement refused because
+// it would break a foreign key: in SQLite SQLITE_CONSTRAINT_FOREIGNKEY, in
+// PostgreSQL foreign_key_violation.
+func IsForeignKeyViolation(err error) bool {
+	var e *sqlite.Error
+	if errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+		return true
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == pgForeignKeyViolation
+}

@@ -55,3 +55,23 @@ func TestIsNoSpace(t *testing.T) {
 		}
 	}
 }
+
+func TestIsForeignKeyViolation(t *testing.T) {
+	d, err := db.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	_, err = d.Exec(`INSERT INTO links (repo, digest, created_at) VALUES ('ml/x', 'sha256:00', 0)`)
+	if err == nil || !db.IsForeignKeyViolation(fmt.Errorf("wrapped: %w", err)) {
+		t.Fatalf("a link to no blob: %v; want an error IsForeignKeyViolation recognises", err)
+	}
+	if !db.IsForeignKeyViolation(&pgconn.PgError{Code: "23503"}) {
+		t.Error("PostgreSQL's foreign_key_violation is not recognised")
+	}
+	for _, e := range []error{nil, errors.New("constraint"), &pgconn.PgError{Code: "23505"}} {
+		if db.IsForeignKeyViolation(e) {
+			t.Errorf("IsForeignKeyViolation(%v) = true", e)
+		}
+	}
+}

@@ -61,7 +61,11 @@ func (b *bench) buildBallast() (string, error) {
 // startServer builds ballast if needed, starts it on a free loopback port
 // with a new data directory and an admin token, and waits until GET
 // /healthz answers. The caller stops it with b.stopServer.
-func (b *bench) startServer() (*server, error) {
+func (b *bench) startServer() (*server, error) { return b.startServerWith(nil, nil) }
+
+// startServerWith is startServer with more serve arguments and
+// environment.
+func (b *bench) startServerWith(args, env []string) (*server, error) {
 	bin, err := b.buildBallast()
 	if err != nil {
 		return nil, err
@@ -88,10 +92,10 @@ func (b *bench) startServer() (*server, error) {
 		return nil, err
 	}
 	defer logf.Close() // the child has its own descriptor
-	s.cmd = exec.CommandContext(b.ctx, bin, "serve", "--addr", addr, "--data", s.data, "--public-url", s.url)
+	s.cmd = exec.CommandContext(b.ctx, bin, append([]string{"serve", "--addr", addr, "--data", s.data, "--public-url", s.url}, args...)...)
 	ownGroup(s.cmd, syscall.SIGTERM)
 	s.cmd.WaitDelay = 30 * time.Second
-	s.cmd.Env = append(benchkit.Environ("BALLAST_"), "BALLAST_ADMIN_TOKEN="+s.token)
+	s.cmd.Env = append(append(benchkit.Environ("BALLAST_"), env...), "BALLAST_ADMIN_TOKEN="+s.token)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting ballast serve: %w", err)

@@ -308,3 +308,71 @@ func leaseHolders(t *testing.T, s *server) map[string]int {
 	}
 	return out
 }
+
+// TestGCOnOneReplicaWhilePushingToAnother: replica b runs garbage
+// collection with no grace in a loop while replica a receives 200 pushes,
+// whose contents share chunks with blobs that are deleted meanwhile (so
+// GC has chunks to take away from under the pushes' deduplication).
+// Afterwards every object pushed and not deleted reads back from both
+// replicas with its digest: 0 lost, 0 "blob unknown".
+func TestGCOnOneReplicaWhilePushingToAnother(t *testing.T) {
+	_, _, rs := startReplicas(t, 2, "--gc-grace", "0s")
+	a, b := rs[0], rs[1]
+	const repo = "ml/gc-race"
+	writer := a.createToken(t, "wendy", "ml/*:write")
+
+	ctx, stop := context.WithCancel(t.Context())
+	var passes atomic.Int64
+	gcDone := make(chan struct{})
+	go func() {
+		defer close(gcDone)
+		for ctx.Err() == nil {
+			resp, body := b.do(t, b.admin, http.MethodPost, b.url+"/api/v1/gc", map[string]string{"Content-Type": "application/json"},
+				strings.NewReader(`{"grace":"0s"}`))
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GC pass on b: %d %s", resp.StatusCode, body)
+				return
+			}
+			passes.Add(1)
+		}
+	}()
+
+	bases := make([][]byte, 8)
+	for i := range bases {
+		bases[i], _ = randomObject(uint64(100+i), 2<<20)
+	}
+	type pushed struct {
+		oid  string
+		size int64
+	}
+	var kept []pushed
+	for i := range 200 {
+		tail, _ := randomObject(uint64(1000+i), 64<<10)
+		data := append(append([]byte{}, bases[i%len(bases)]...), tail...)
+		oid := digestOf(data)[len("sha256:"):]
+		a.upload(t, writer, repo, oid, int64(len(data)), bytes.NewReader(data))
+		if i%5 == 4 {
+			// Unlink this one: GC may now take its chunks, which the
+			// next pushes of the same base want to share.
+			r := a.ociDo(t, writer, http.MethodDelete, "/v2/"+repo+"/blobs/sha256:"+oid, nil, nil)
+			if r.status != http.StatusAccepted {
+				t.Fatalf("DELETE blob: %d %.200q", r.status, r.body)
+			}
+			continue
+		}
+		kept = append(kept, pushed{oid, int64(len(data))})
+	}
+	stop()
+	<-gcDone
+	if passes.Load() < 5 {
+		t.Fatalf("only %d GC passes ran during the pushes", passes.Load())
+	}
+	t.Logf("%d GC passes on b during 200 pushes to a", passes.Load())
+	for _, s := range rs {
+		for _, p := range kept {
+			if got, n := s.downloadSHA256(t, writer, repo, p.oid, p.size); got != p.oid || n != p.size {
+				t.Fatalf("replica %s: pushed object %s reads as %d bytes hashing to %s", s.addr, p.oid, n, got)
+			}
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create the database
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/ballastml/ballast/internal/testkit/miniotest"
+	"github.com/ballastml/ballast/internal/testkit/pgtest"
+)
+
+// scaleoutRatio is the target: S3 mode at least this fraction of
+// local mode's throughput.
+const scaleoutRatio = 0.7
+
+// scaleout times git lfs push and fetch of the 1 GiB file through a server
+// on local disk + SQLite and through one on MinIO + PostgreSQL (both real
+// processes on this machine), in turns, lfsRuns times each, and prints the
+// medians and their ratio.
+func (b *bench) scaleout() error {
+	if err := needGitLFS(); err != nil {
+		return err
+	}
+	if err := b.needBaseline(); err != nil {
+		return err
+	}
+	s3, err := miniotest.Start()
+	if err != nil {
+		return err
+	}
+	defer s3.Close()
+	c, err := minio.New(s3.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s3.AccessKey, s3.SecretKey, "")})
+	if err != nil {
+		return err
+	}
+	if err := c.MakeBucket(b.ctx, "bench", minio.MakeBucketOptions{}); err != nil {
+		return err
+	}
+	pg, err := pgtest.Start()
+	if err != nil {
+		return err
+	}
+	defer pg.Close()
+
+	dir, err := b.dir("scaleout")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	g, err := b.newGit(dir)
+	if err != nil {
+		return err
+	}
+	f := b.big
+	work, origin, err := g.repo(dir, "http://127.0.0.1:1/none", "*.bin")
+	if err != nil {
+		return err
+	}
+	if err := linkOrCopy(f.path, filepath.Join(work, "model.bin")); err != nil {
+		return err
+	}
+	if err := g.commit(work, "add a 1 GiB model"); err != nil {
+		return err
+	}
+	if _, err := g.run(work, "push", "-q", "--no-verify", "origin", "main"); err != nil {
+		return err
+	}
+	clone := filepath.Join(dir, "clone")
+	if err := g.clone(origin, clone, "http://127.0.0.1:1/none"); err != nil {
+		return err
+	}
+
+	b.printf("each run: a fresh server (and bucket prefix and database) per mode, git lfs push --all of")
+	b.printf("the 1 GiB file, its background compaction waited for, then git lfs fetch into a clone")
+	b.printf("emptied of LFS objects; the modes take turns going first. MinIO runs on this machine,")
+	b.printf("on the same disk, so S3 mode pays for S3 requests and MinIO's own writes, not a network.")
+	names := [2]string{"local disk + SQLite", "MinIO + PostgreSQL"}
+	var push, fetch [2][]time.Duration
+	for i := range lfsRuns {
+		for _, k := range lfsOrder(i) {
+			args, env, err := b.modeArgs(k, s3, pg)
+			if err != nil {
+				return err
+			}
+			srv, err := b.startServerWith(args, env)
+			if err != nil {
+				return fmt.Errorf("%s: %w", names[k], err)
+			}
+			d, err := g.timeLFS(work, srv.lfsURL(lfsRepo), "push", "--all", "origin")
+			if err == nil {
+				push[k] = append(push[k], d)
+				b.printRate(fmt.Sprintf("push run %d, %s", i+1, names[k]), f.size, d, nil)
+				_, err = srv.compact(b.ctx)
+			}
+			if err == nil {
+				err = os.RemoveAll(filepath.Join(clone, ".git", "lfs", "objects"))
+			}
+			if err == nil {
+				d, err = g.timeLFS(clone, srv.lfsURL(lfsRepo), "fetch")
+			}
+			if err == nil {
+				err = checkSize(lfsObject(clone, f.oid), f.size)
+			}
+			b.stopServer(srv)
+			if err != nil {
+				return fmt.Errorf("%s: %w", names[k], err)
+			}
+			fetch[k] = append(fetch[k], d)
+			b.printRate(fmt.Sprintf("fetch run %d, %s", i+1, names[k]), f.size, d, nil)
+		}
+	}
+	for _, m := range []struct {
+		what string
+		runs [2][]time.Duration
+	}{{"push", push}, {"fetch", fetch}} {
+		local, s3 := median(m.runs[0]), median(m.runs[1])
+		b.printRate("git lfs "+m.what+", "+names[0]+" (median)", f.size, local, nil)
+		b.printRate("git lfs "+m.what+", "+names[1]+" (median)", f.size, s3, nil)
+		ratio := local.Seconds() / s3.Seconds()
+		verdict := "NOT MET"
+		if ratio >= scaleoutRatio {
+			verdict = "MET"
+		}
+		b.printf("%s: S3 mode at %.2fx local mode   target >= %.1fx: %s", m.what, ratio, scaleoutRatio, verdict)
+	}
+	return nil
+}
+
+// modeArgs returns the serve arguments and environment of mode k: 0 for
+// the defaults, 1 for a fresh prefix of the bucket and a fresh database.
+func (b *bench) modeArgs(k int, s3 *miniotest.Server, pg *pgtest.Server) ([]string, []string, error) {
+	if k == 0 {
+		return nil, nil, nil
+	}
+	name := "b_" + strings.ToLower(rand.Text()[:10])
+	admin, err := sql.Open("pgx", pg.DSN("postgres"))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer admin.Close()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		return nil, nil, err
+	}
+	return []string{"--db", pg.DSN(name), "--store", "s3://bench/" + name, "--s3-endpoint", s3.URL(), "--s3-path-style"},
+		s3.Env(), nil
+}

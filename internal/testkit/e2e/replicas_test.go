@@ -339,7 +339,7 @@ func TestGCOnOneReplicaWhilePushingToAnother(t *testing.T) {
 
 	bases := make([][]byte, 8)
 	for i := range bases {
-		bases[i], _ = randomObject(uint64(100+i), 2<<20)
+		bases[i], _ = randomObject(uint64(100+i), 1<<20)
 	}
 	type pushed struct {
 		oid  string

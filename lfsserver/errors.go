@@ -29,6 +29,10 @@ var (
 	errUnsupportedMedia = errors.New("unsupported media type")
 )
 
+// unavailableMessage is what a client is told while the object store or
+// the database does not answer.
+const unavailableMessage = "the server's storage is unavailable; retry later"
+
 // statusTable maps every error the API knows to its status; the first entry
 // that matches wins and anything else is a 500. The body is the Git LFS
 // one (fail), so the entries have no code.
@@ -59,7 +63,7 @@ var statusTable = []httpx.ErrorStatus{
 	{Err: store.ErrSizeMismatch, Status: http.StatusUnprocessableEntity},
 	{Err: store.ErrRetry, Status: http.StatusServiceUnavailable},
 	{Err: store.ErrBusy, Status: http.StatusServiceUnavailable},
-	{Err: store.ErrUnavailable, Status: http.StatusServiceUnavailable},
+	{Match: store.IsUnavailable, Status: http.StatusServiceUnavailable},
 }
 
 // statusOf returns the HTTP status for err.
@@ -111,8 +115,8 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, req *request, err 
 			body.Message = httpx.NoSpaceMessage
 		case errors.Is(err, store.ErrBusy):
 			body.Message = store.ErrBusy.Error()
-		case errors.Is(err, store.ErrUnavailable):
-			body.Message = store.ErrUnavailable.Error()
+		case store.IsUnavailable(err):
+			body.Message = unavailableMessage
 		}
 	}
 	s.log.LogAttrs(r.Context(), level, "lfs request failed",

@@ -73,6 +73,9 @@ func classify(err error) *Error {
 		// The message is fixed: the error's own text names server paths.
 		return &Error{Status: http.StatusInsufficientStorage, Code: CodeInsufficientStorage, Message: httpx.NoSpaceMessage}
 	}
+	if store.IsUnavailable(err) {
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: "the registry's storage is unavailable; retry later"}
+	}
 	table := []struct {
 		err    error
 		status int
@@ -87,7 +90,6 @@ func classify(err error) *Error {
 		{store.ErrInvalidRange, http.StatusRequestedRangeNotSatisfiable, CodeRangeInvalid},
 		{store.ErrRetry, http.StatusServiceUnavailable, CodeBlobUploadInvalid},
 		{store.ErrBusy, http.StatusServiceUnavailable, CodeTooManyRequests},
-		{store.ErrUnavailable, http.StatusServiceUnavailable, CodeUnavailable},
 		{name.ErrInvalidRepo, http.StatusBadRequest, CodeNameInvalid},
 		{auth.ErrNoRepository, http.StatusNotFound, CodeNameUnknown},
 		{auth.ErrNoCredentials, http.StatusUnauthorized, CodeUnauthorized},

@@ -41,6 +41,14 @@ var (
 	ErrRetry = errors.New("stored data changed during the upload; retry")
 )
 
+// IsUnavailable reports whether err means that the backend or the
+// metadata database did not answer (ErrUnavailable, db.IsUnavailable):
+// clients get 503 with Retry-After, and the same request succeeds once the
+// service is back.
+func IsUnavailable(err error) bool {
+	return errors.Is(err, ErrUnavailable) || db.IsUnavailable(err)
+}
+
 // IsNoSpace reports whether err means that storage ran out of room: the
 // backend's ErrNoSpace, the operating system's ENOSPC or EDQUOT from any
 // file the server writes, or a full metadata database. Every one of them

@@ -34,6 +34,7 @@ func errBadCursor(c string) error {
 // statuses maps each error class to its HTTP status and error code.
 var statuses = []httpx.ErrorStatus{
 	httpx.NoSpace,
+	httpx.Unavailable,
 	{Err: auth.ErrNoCredentials, Status: http.StatusUnauthorized, Code: "unauthorized"},
 	{Err: auth.ErrInvalidToken, Status: http.StatusUnauthorized, Code: "unauthorized"},
 	{Err: errForbidden, Status: http.StatusForbidden, Code: "forbidden"},

@@ -1,7 +1,11 @@
 package db
 
 import (
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
+	"strings"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -43,4 +47,24 @@ func IsForeignKeyViolation(err error) bool {
 	}
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == pgForeignKeyViolation
+}
+
+// IsUnavailable reports whether err says the database could not be
+// reached or is shutting down, starting or restarting, rather than that it
+// refused the statement: a connection refused, reset or cut, PostgreSQL's
+// connection exceptions (class 08) and operator interventions
+// (admin_shutdown, crash_shutdown, cannot_connect_now). Such a request
+// succeeds again once the database is back.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF)
 }

@@ -2,8 +2,10 @@ package db_test
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"syscall"
@@ -72,6 +74,22 @@ func TestIsForeignKeyViolation(t *testing.T) {
 	for _, e := range []error{nil, errors.New("constraint"), &pgconn.PgError{Code: "23505"}} {
 		if db.IsForeignKeyViolation(e) {
 			t.Errorf("IsForeignKeyViolation(%v) = true", e)
+		}
+	}
+}
+
+func TestIsUnavailable(t *testing.T) {
+	for _, e := range []error{
+		&pgconn.PgError{Code: "57P01"}, &pgconn.PgError{Code: "08006"}, &pgconn.PgError{Code: "57P03"},
+		fmt.Errorf("query: %w", syscall.ECONNREFUSED), driver.ErrBadConn, io.ErrUnexpectedEOF,
+	} {
+		if !db.IsUnavailable(e) {
+			t.Errorf("IsUnavailable(%v) = false", e)
+		}
+	}
+	for _, e := range []error{nil, errors.New("syntax"), &pgconn.PgError{Code: "23503"}, &pgconn.PgError{Code: "40001"}} {
+		if db.IsUnavailable(e) {
+			t.Errorf("IsUnavailable(%v) = true", e)
 		}
 	}
 }

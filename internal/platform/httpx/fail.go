@@ -24,6 +24,12 @@ type ErrorStatus struct {
 var NoSpace = ErrorStatus{Match: db.IsNoSpace, Status: http.StatusInsufficientStorage,
 	Code: "insufficient_storage", Message: NoSpaceMessage}
 
+// Unavailable is the table entry for a request the database could not
+// serve because it did not answer (db.IsUnavailable): 503 with
+// Retry-After.
+var Unavailable = ErrorStatus{Match: db.IsUnavailable, Status: http.StatusServiceUnavailable,
+	Code: "unavailable", Message: "the server's database is unavailable; retry later"}
+
 // NoSpaceMessage is what a client is told when storage is full.
 const NoSpaceMessage = "the server has no space left to store this; retry once space is freed"
 
@@ -52,6 +58,9 @@ func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, what string,
 	if s, ok := Lookup(table, err); ok {
 		if s.Status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Basic realm="ballast"`)
+		}
+		if s.Status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "5")
 		}
 		msg := s.Message
 		if msg == "" {

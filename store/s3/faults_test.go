@@ -28,7 +28,7 @@ import (
 
 // faultyS3 is a proxy in front of MinIO that, while on, breaks one request
 // in three: a 503, a 500, a connection reset before any answer, a slow
-// answer, or a response body cut short.
+// answer, a response body cut short, or a bit flipped in an upload.
 type faultyS3 struct {
 	mu     sync.Mutex
 	on     bool
@@ -99,9 +99,31 @@ func (f *faultyS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case f.pick("slow", 12):
 		time.Sleep(300 * time.Millisecond)
+	case r.Method == http.MethodPut && r.ContentLength > 1000 && f.pick("flipped", 10):
+		// A bit flipped on the way: the server must refuse the bytes
+		// (their CRC32C does not match), never store them.
+		r.Body = &flipBody{r: r.Body, at: r.ContentLength / 2}
 	}
 	f.proxy.ServeHTTP(w, r)
 }
+
+// flipBody flips one bit of the byte at offset at.
+type flipBody struct {
+	r   io.ReadCloser
+	at  int64
+	off int64
+}
+
+func (f *flipBody) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if f.at >= f.off && f.at < f.off+int64(n) {
+		p[f.at-f.off] ^= 0x10
+	}
+	f.off += int64(n)
+	return n, err
+}
+
+func (f *flipBody) Close() error { return f.r.Close() }
 
 // cutBody ends a response body with an error after left bytes, which the
 // proxy turns into a connection cut mid-body.
@@ -125,7 +147,7 @@ func (c *cutBody) Read(p []byte) (int, error) {
 func (c *cutBody) Close() error { return c.r.Close() }
 
 // TestStoreThroughFaultyS3: a store on S3 behind a proxy that fails, resets,
-// slows down and cuts requests. Every Put either succeeds or returns an
+// slows down, cuts and corrupts requests. Every Put either succeeds or returns an
 // error; every read returns the blob's bytes or an error, never other
 // bytes; and once the faults stop, every Put that succeeded reads back
 // whole: 0 lost, 0 corrupt.

@@ -24,7 +24,10 @@ const uploadsDir = "UPLOADS/"
 func (b *Backend) markUpload(ctx context.Context, key, id string) (string, error) {
 	marker := b.prefix + uploadsDir + strings.ToLower(rand.Text())
 	body := key + "\n" + id
-	_, err := b.core.PutObject(ctx, b.cfg.Bucket, marker, strings.NewReader(body), int64(len(body)), "", "", putOptions)
+	err := sendRetrying(ctx, func() error {
+		_, err := b.put.PutObject(ctx, b.cfg.Bucket, marker, strings.NewReader(body), int64(len(body)), "", "", putOptions)
+		return err
+	})
 	if err != nil {
 		return "", err
 	}

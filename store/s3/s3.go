@@ -46,6 +46,7 @@ type Config struct {
 type Backend struct {
 	client *minio.Client
 	core   minio.Core
+	put    minio.Core // for requests with a body, without minio-go's retries
 	cfg    Config
 	prefix string // "" or ending in "/"
 }
@@ -88,17 +89,28 @@ func New(cfg Config) (*Backend, error) {
 	if cfg.PathStyle {
 		lookup = minio.BucketLookupPath
 	}
-	client, err := minio.New(endpoint, &minio.Options{
+	opts := &minio.Options{
 		Creds:        credentialChain(),
 		Secure:       secure,
 		Region:       cfg.Region,
 		BucketLookup: lookup,
 		Transport:    transport,
-	})
+	}
+	client, err := minio.New(endpoint, opts)
 	if err != nil {
 		return nil, fmt.Errorf("s3 backend: %w", err)
 	}
-	b := &Backend{client: client, core: minio.Core{Client: client}, cfg: cfg}
+	// Requests with a body retry in sendRetrying, each attempt with a
+	// reader of its own: minio-go's retries seek the one reader while the
+	// transport may still be reading it for the attempt that failed (a
+	// data race the race detector finds under connection resets).
+	noRetry := *opts
+	noRetry.MaxRetries = 1
+	putClient, err := minio.New(endpoint, &noRetry)
+	if err != nil {
+		return nil, fmt.Errorf("s3 backend: %w", err)
+	}
+	b := &Backend{client: client, core: minio.Core{Client: client}, put: minio.Core{Client: putClient}, cfg: cfg}
 	if cfg.Prefix != "" {
 		b.prefix = strings.Trim(cfg.Prefix, "/") + "/"
 	}

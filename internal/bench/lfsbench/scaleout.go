@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/ballastml/ballast/internal/testkit/miniotest"
 	"github.com/ballastml/ballast/internal/testkit/pgtest"
+	"github.com/ballastml/ballast/store/s3"
 )
 
 // scaleoutRatio is the target: S3 mode at least this fraction of
@@ -118,6 +120,9 @@ func (b *bench) scaleout() error {
 			b.printRate(fmt.Sprintf("fetch run %d, %s", i+1, names[k]), f.size, d, nil)
 		}
 	}
+	if err := b.s3Floor(s3, f); err != nil {
+		return err
+	}
 	for _, m := range []struct {
 		what string
 		runs [2][]time.Duration
@@ -154,4 +159,42 @@ func (b *bench) modeArgs(k int, s3 *miniotest.Server, pg *pgtest.Server) ([]stri
 	}
 	return []string{"--db", pg.DSN(name), "--store", "s3://bench/" + name, "--s3-endpoint", s3.URL(), "--s3-path-style"},
 		s3.Env(), nil
+}
+
+// s3Floor times the store's S3 backend alone writing the 1 GiB file to
+// MinIO and reading it back, with no ballast server and no client: what
+// any push and fetch in S3 mode pays at least on this machine.
+func (b *bench) s3Floor(srv *miniotest.Server, f *dataFile) error {
+	for _, kv := range srv.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		os.Setenv(k, v)
+	}
+	be, err := s3.New(s3.Config{Bucket: "bench", Prefix: "floor", Endpoint: srv.URL(), PathStyle: true, Region: "us-east-1"})
+	if err != nil {
+		return err
+	}
+	in, err := os.Open(f.path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	put, err := timed(func() error { return be.Put(b.ctx, "floor.raw", in) })
+	if err != nil {
+		return err
+	}
+	b.printRate("S3 backend alone: Put to MinIO (the floor)", f.size, put, nil)
+	get, err := timed(func() error {
+		rc, err := be.ReadRange(b.ctx, "floor.raw", 0, -1)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		_, err = io.Copy(io.Discard, rc)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	b.printRate("S3 backend alone: read from MinIO", f.size, get, nil)
+	return be.Delete(b.ctx, "floor.raw")
 }

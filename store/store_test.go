@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -444,5 +445,32 @@ func TestStats(t *testing.T) {
 	st = f.st.Stats()
 	if st.GCBlobs != 1 || st.GCPacks != int64(gc.Packs) || st.GCBytesFreed != gc.Freed || gc.Freed == 0 {
 		t.Fatalf("after GC %+v: %+v", gc, st)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	f := newFixture(t, nil)
+	a, b := randomBytes(91, 700<<10), randomBytes(92, 300<<10)
+	f.put(t, "ml/a", a)
+	f.put(t, "ml/b", a) // the same blob: counted once in the store, in both repositories
+	f.put(t, "ml/b", b)
+	u, err := f.st.Usage(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Blobs != 2 || u.LogicalBytes != int64(len(a)+len(b)) {
+		t.Fatalf("Usage = %+v; want 2 blobs of %d bytes", u, len(a)+len(b))
+	}
+	// Random bytes do not compress: stored is about logical, plus framing.
+	if u.StoredBytes < u.LogicalBytes || u.StoredBytes > u.LogicalBytes+u.LogicalBytes/50 || u.PackBytes < u.StoredBytes-u.StagedBytes {
+		t.Fatalf("Usage = %+v: stored and pack bytes do not fit the logical bytes", u)
+	}
+	repos, err := f.st.ReposUsage(context.Background(), []string{"ml/a", "ml/b", "ml/none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.RepoUsage{{"ml/a", 1, int64(len(a))}, {"ml/b", 2, int64(len(a) + len(b))}, {"ml/none", 0, 0}}
+	if !slices.Equal(repos, want) {
+		t.Fatalf("ReposUsage = %+v, want %+v", repos, want)
 	}
 }

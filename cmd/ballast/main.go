@@ -26,6 +26,6 @@ func newRootCmd() *cobra.Command {
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newServeCmd(), newTokenCmd(), newPinCmd(), newPublishCmd())
 	root.AddCommand(newRepoCmd(), newLogCmd(), newWhichCmd(), newDiffCmd(), newGCCmd(), newVersionCmd())
-	root.AddCommand(newLoginCmd(), newLogoutCmd(), newPullsCmd(), newLiveCmd())
+	root.AddCommand(newLoginCmd(), newLogoutCmd(), newPullsCmd(), newLiveCmd(), newStatsCmd())
 	return root
 }

@@ -18,10 +18,15 @@ import (
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/internal/platform/db"
 	"github.com/ballastml/ballast/internal/testkit/gittest"
+	"github.com/ballastml/ballast/store"
+	"github.com/ballastml/ballast/store/memory"
 )
 
 // apiServer serves the provenance API over real parts and returns its URL
 // and a function issuing tokens. It clears BALLAST_URL and BALLAST_TOKEN.
+// testStore is the store of the latest apiServer.
+var testStore *store.Store
+
 func apiServer(t *testing.T) (string, func(user, scope string) string) {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
@@ -39,9 +44,16 @@ func apiServer(t *testing.T) (string, func(user, scope string) string) {
 	pulls := pulllog.New(d, pulllog.Options{})
 	t.Cleanup(func() { pulls.Close() })
 	log := slog.New(slog.DiscardHandler)
+	st, err := store.New(memory.New(), d, store.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	testStore = st
 	srv := httptest.NewServer(api.New(api.Config{
 		Index: gitindex.New(d, filepath.Join(t.TempDir(), "git"), log),
 		Pulls: pulls, Auth: auth.NewAuthenticator(tokens, false), Logger: log,
+		Repos: st.Repos, RepoExists: st.RepoExists, CreateRepo: st.CreateRepo, Usage: st.Usage, ReposUsage: st.ReposUsage,
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL, func(user, scope string) string {

@@ -10,6 +10,7 @@ import (
 	"github.com/ballastml/ballast/internal/gitops/pulllog"
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/internal/platform/name"
+	"github.com/ballastml/ballast/store"
 )
 
 // Config configures the API. Index, Pulls and Auth are required.
@@ -36,6 +37,10 @@ type Config struct {
 	// finds none, PUT answers 405.
 	RepoExists func(ctx context.Context, repo string) (bool, error)
 	CreateRepo func(ctx context.Context, repo string) (bool, error)
+	// Usage adds up the whole store and ReposUsage given repositories
+	// (the store's). Nil: GET /api/v1/stats answers 404.
+	Usage      func(ctx context.Context) (store.Usage, error)
+	ReposUsage func(ctx context.Context, repos []string) ([]store.RepoUsage, error)
 	// CursorKey encrypts the cursors of /api/v1/digests, which span
 	// repositories. Give every replica the same key (for instance
 	// auth.LoadOrCreateKey(ctx, db, "api-cursor")); nil: a random key, and
@@ -75,6 +80,7 @@ const (
 	reposPath     = Prefix + "repos"
 	digestsPrefix = Prefix + "digests/"
 	pullsPath     = Prefix + "pulls"
+	statsPath     = Prefix + "stats"
 )
 
 func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ballastml/ballast/internal/httpapi/api"
+	"github.com/ballastml/ballast/store"
 )
 
 func TestConnectShowDisconnect(t *testing.T) {
@@ -260,4 +261,40 @@ func TestCreateRepo(t *testing.T) {
 	if r.Name != "ml/new" {
 		t.Errorf("GET /api/v1/repos/ml/new: %+v", r)
 	}
+}
+
+// TestStats: GET /api/v1/stats shows the repositories the token can read,
+// and the store's totals to an admin of everything only.
+func TestStats(t *testing.T) {
+	repos := []string{"ml/a", "other/x"}
+	e := newEnvWith(t, func(c *api.Config) {
+		c.Repos = func(_ context.Context, after string, limit int) ([]string, error) {
+			var out []string
+			for _, r := range repos {
+				if r > after && len(out) < limit {
+					out = append(out, r)
+				}
+			}
+			return out, nil
+		}
+		c.ReposUsage = func(_ context.Context, rs []string) ([]store.RepoUsage, error) {
+			var out []store.RepoUsage
+			for _, r := range rs {
+				out = append(out, store.RepoUsage{Repo: r, Blobs: 1, LogicalBytes: int64(len(r))})
+			}
+			return out, nil
+		}
+		c.Usage = func(context.Context) (store.Usage, error) { return store.Usage{Blobs: 2, LogicalBytes: 11}, nil }
+	})
+	var st api.Stats
+	e.get("/api/v1/stats", e.token("alice", "ml/*:read"), &st)
+	if st.Total != nil || len(st.Repos) != 1 || st.Repos[0].Repo != "ml/a" {
+		t.Fatalf("stats of an ml/* reader: %+v", st)
+	}
+	e.get("/api/v1/stats", e.token("root", "*:admin"), &st)
+	if st.Total == nil || st.Total.Blobs != 2 || len(st.Repos) != 2 {
+		t.Fatalf("stats of an admin: %+v", st)
+	}
+	resp, b := e.do(http.MethodGet, "/api/v1/stats", "", "")
+	wantError(t, resp, b, http.StatusUnauthorized, "unauthorized")
 }

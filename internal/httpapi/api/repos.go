@@ -73,3 +73,29 @@ func (a *api) repoExists(r *http.Request, repo string) (bool, error) {
 	}
 	return a.RepoExists(r.Context(), repo)
 }
+
+// stats serves GET /api/v1/stats: the logical size of each repository the
+// caller can read and, for an admin of everything, the store's totals.
+func (a *api) stats(w http.ResponseWriter, r *http.Request, _ route) error {
+	if a.Usage == nil || a.ReposUsage == nil || a.Repos == nil {
+		return fmt.Errorf("%w: this server keeps no statistics", errNotFound)
+	}
+	id := auth.FromContext(r.Context())
+	names, err := auth.ReadableNames(r.Context(), id, a.Repos, "", reposScan, reposScan)
+	if err != nil {
+		return err
+	}
+	var out Stats
+	if out.Repos, err = a.ReposUsage(r.Context(), names); err != nil {
+		return err
+	}
+	if id.IsAdmin() {
+		u, err := a.Usage(r.Context())
+		if err != nil {
+			return err
+		}
+		out.Total = &u
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -23,6 +23,7 @@ const (
 	epPulls
 	epRepos
 	epRepo
+	epStats
 )
 
 // route is a parsed request path. repo is set for the endpoints under
@@ -58,6 +59,7 @@ func (a *api) handlers() map[endpoint]map[string]handler {
 		epDigest:  {http.MethodGet: {auth.None, a.digest}},
 		epPulls:   {http.MethodGet: {auth.None, a.pulls}},
 		epRepos:   {http.MethodGet: {auth.None, a.repos}},
+		epStats:   {http.MethodGet: {auth.None, a.stats}},
 		epRepo: {
 			http.MethodGet: {auth.Read, a.showRepo},
 			http.MethodPut: {auth.Admin, a.createRepo},
@@ -103,6 +105,8 @@ func parseRoute(p string) (route, bool) {
 		return route{ep: epPulls}, true
 	case p == reposPath:
 		return route{ep: epRepos}, true
+	case p == statsPath:
+		return route{ep: epStats}, true
 	case strings.HasPrefix(p, digestsPrefix):
 		d, err := url.PathUnescape(strings.TrimPrefix(p, digestsPrefix))
 		return route{ep: epDigest, digest: d}, err == nil && d != "" && !strings.Contains(d, "/")

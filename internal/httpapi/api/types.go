@@ -3,6 +3,8 @@ package api
 import (
 	"time"
 
+	"github.com/ballastml/ballast/store"
+
 	"github.com/ballastml/ballast/internal/gitops/pulllog"
 )
 
@@ -222,4 +224,13 @@ type Repos struct {
 // hand), if any.
 type Publication struct {
 	Digest, Tag, MissingTag string
+}
+
+// Stats is the body of GET /api/v1/stats.
+type Stats struct {
+	// Total is the whole store, shown to a token with "*:admin" only
+	// (it counts repositories others cannot see).
+	Total *store.Usage `json:"total,omitempty"`
+	// Repos are the repositories the token can read.
+	Repos []store.RepoUsage `json:"repos"`
 }

@@ -73,9 +73,6 @@ func classify(err error) *Error {
 		// The message is fixed: the error's own text names server paths.
 		return &Error{Status: http.StatusInsufficientStorage, Code: CodeInsufficientStorage, Message: httpx.NoSpaceMessage}
 	}
-	if store.IsUnavailable(err) {
-		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: "the registry's storage is unavailable; retry later"}
-	}
 	table := []struct {
 		err    error
 		status int
@@ -99,6 +96,9 @@ func classify(err error) *Error {
 		if errors.Is(err, t.err) {
 			return &Error{Status: t.status, Code: t.code, Message: err.Error()}
 		}
+	}
+	if store.IsUnavailable(err) { // last: the errors above may wrap a network error
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: "the registry's storage is unavailable; retry later"}
 	}
 	return nil
 }

@@ -18,7 +18,6 @@ var (
 // statuses maps each error class to its HTTP status and error code.
 var statuses = []httpx.ErrorStatus{
 	httpx.NoSpace,
-	httpx.Unavailable,
 	{Err: auth.ErrNoCredentials, Status: http.StatusUnauthorized, Code: "unauthorized"},
 	{Err: auth.ErrInvalidToken, Status: http.StatusUnauthorized, Code: "unauthorized"},
 	{Err: errForbidden, Status: http.StatusForbidden, Code: "forbidden"},
@@ -31,6 +30,8 @@ var statuses = []httpx.ErrorStatus{
 	{Err: auth.ErrInvalidScope, Status: http.StatusBadRequest, Code: "invalid_scope"},
 	{Err: auth.ErrInvalidExpiry, Status: http.StatusBadRequest, Code: "invalid_expiry"},
 	{Err: errInvalidGrace, Status: http.StatusBadRequest, Code: "invalid_grace"},
+	// Last: the errors above may wrap a network error of their own.
+	httpx.Unavailable,
 }
 
 // fail answers the request with err as a JSON error (see httpx.Fail).

@@ -34,7 +34,6 @@ func errBadCursor(c string) error {
 // statuses maps each error class to its HTTP status and error code.
 var statuses = []httpx.ErrorStatus{
 	httpx.NoSpace,
-	httpx.Unavailable,
 	{Err: auth.ErrNoCredentials, Status: http.StatusUnauthorized, Code: "unauthorized"},
 	{Err: auth.ErrInvalidToken, Status: http.StatusUnauthorized, Code: "unauthorized"},
 	{Err: errForbidden, Status: http.StatusForbidden, Code: "forbidden"},
@@ -60,6 +59,8 @@ var statuses = []httpx.ErrorStatus{
 	{Err: errAmbiguousDigest, Status: http.StatusConflict, Code: "ambiguous_digest"},
 	{Err: errPathNotFound, Status: http.StatusNotFound, Code: "path_not_found"},
 	{Err: errRepoNotFound, Status: http.StatusNotFound, Code: "repo_not_found"},
+	// Last: the errors above may wrap a network error of their own.
+	httpx.Unavailable,
 }
 
 // fail answers the request with err as a JSON error (see httpx.Fail).

@@ -111,3 +111,57 @@ func (r *Registry) DeleteTag(ctx context.Context, repo, tag string) error {
 	}
 	return nil
 }
+
+// ManifestRef is a manifest stored in one repository, with the tags that
+// point at it there.
+type ManifestRef struct {
+	Repo      string   `json:"repo"`
+	MediaType string   `json:"media_type"`
+	Tags      []string `json:"tags"`
+}
+
+// maxManifestRefs bounds the repositories ManifestsByDigest reports.
+const maxManifestRefs = 1000
+
+// ManifestsByDigest returns every repository that holds the manifest d,
+// in name order, with its tags there. Callers filter by access.
+func (r *Registry) ManifestsByDigest(ctx context.Context, d digest.Digest) ([]ManifestRef, error) {
+	rows, err := r.s.db.QueryContext(ctx,
+		`SELECT repo, media_type FROM manifests WHERE digest = ? ORDER BY repo LIMIT ?`, d.String(), maxManifestRefs)
+	if err != nil {
+		return nil, fmt.Errorf("oci: manifests by digest: %w", err)
+	}
+	var out []ManifestRef
+	for rows.Next() {
+		var m ManifestRef
+		if err := rows.Scan(&m.Repo, &m.MediaType); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		tags, err := r.s.db.QueryContext(ctx, `SELECT tag FROM tags WHERE repo = ? AND digest = ? ORDER BY tag`, out[i].Repo, d.String())
+		if err != nil {
+			return nil, fmt.Errorf("oci: tags of a manifest: %w", err)
+		}
+		out[i].Tags = []string{}
+		for tags.Next() {
+			var t string
+			if err := tags.Scan(&t); err != nil {
+				tags.Close()
+				return nil, err
+			}
+			out[i].Tags = append(out[i].Tags, t)
+		}
+		tags.Close()
+		if err := tags.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

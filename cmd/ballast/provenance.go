@@ -81,7 +81,9 @@ func newWhichCmd() *cobra.Command {
 		Short: "Show where a digest comes from: repository, commit, path, tags",
 		Long: `Show every repository, commit and path that pins a digest, with the branches
 and tags pointing at each commit. DIGEST is sha256:<hex> or a bare Git LFS oid,
-in full or shortened to its first 4 or more hex digits when that is unique.
+in full or shortened to its first 4 or more hex digits when that is unique. A
+full digest of an OCI manifest (an artifact or image ballast published, or one
+pushed with oras) shows the repositories that hold it and its tags there.
 Only repositories the token can read are shown.`,
 		Example: `  ballast which sha256:3f1d…
   ballast which "$(git lfs ls-files -l | awk '/classifier.onnx/ {print $1}')"`,
@@ -99,6 +101,7 @@ Only repositories the token can read are shown.`,
 			err = getAll(cmd.Context(), c, api.Prefix+"digests/"+d, url.Values{}, func(p *api.DigestInfo) string {
 				info.Digest = p.Digest
 				info.Occurrences = append(info.Occurrences, p.Occurrences...)
+				info.Manifests = append(info.Manifests, p.Manifests...)
 				return p.NextCursor
 			})
 			if err != nil {
@@ -129,6 +132,20 @@ func normalizeDigest(s string) (string, error) {
 }
 
 func printOccurrences(w io.Writer, info api.DigestInfo) error {
+	if len(info.Manifests) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "OCI MANIFEST IN	MEDIA TYPE	TAGS")
+		for _, m := range info.Manifests {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Repo, m.MediaType, orDash(strings.Join(m.Tags, ",")))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if len(info.Occurrences) == 0 {
+			return nil
+		}
+		fmt.Fprintln(w)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "REPOSITORY\tPATH\tCOMMIT\tDATE\tAUTHOR\tREFS")
 	for _, o := range info.Occurrences {

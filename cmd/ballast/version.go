@@ -61,14 +61,23 @@ func (v versionInfo) String() string {
 }
 
 func newVersionCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, commit, build date and Go version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if asJSON {
+				v := readVersion()
+				return printJSON(cmd.OutOrStdout(), map[string]any{
+					"version": v.Version, "commit": v.Commit, "date": v.Date, "go": v.Go, "modified": v.Modified,
+				})
+			}
 			return printVersion(cmd.OutOrStdout())
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a line")
+	return cmd
 }
 
 func printVersion(w io.Writer) error {

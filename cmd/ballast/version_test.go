@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -14,6 +16,11 @@ func TestVersion(t *testing.T) {
 		if err != nil || !want.MatchString(out) {
 			t.Errorf("ballast %v: %q, %v", args, out, err)
 		}
+	}
+	out, err := run(t, "version", "--json")
+	var j struct{ Version, Go string }
+	if err != nil || json.Unmarshal([]byte(out), &j) != nil || j.Version == "" || !strings.HasPrefix(j.Go, "go") {
+		t.Errorf("ballast version --json: %q, %v", out, err)
 	}
 	v := versionInfo{Version: "v1.2.3", Commit: "0123456789abcdef0123", Date: "2026-12-01T10:00:00Z", Go: "go1.26.8", Modified: true}
 	if got := v.String(); got != "ballast v1.2.3, commit 0123456789ab of 2026-12-01T10:00:00Z (modified), go1.26.8" {

@@ -61,7 +61,7 @@ func startGitOps(ctx context.Context, loops *sync.WaitGroup, leases *lease.Lease
 		Index: idx, Pulls: pulls, Auth: authn, CursorKey: cursorKey, Logger: log,
 		Published: g.published(reg),
 		Repos:     st.Repos, RepoExists: st.RepoExists, CreateRepo: st.CreateRepo,
-		Usage: st.Usage, ReposUsage: st.ReposUsage,
+		Usage: st.Usage, ReposUsage: st.ReposUsage, Manifests: reg.ManifestsByDigest,
 		Pending: g.pending,
 		Sync:    g.sync,
 	})

@@ -6,10 +6,13 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/ballastml/ballast/internal/gitops/gitindex"
 	"github.com/ballastml/ballast/internal/gitops/pulllog"
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/internal/platform/name"
+	"github.com/ballastml/ballast/oci"
 	"github.com/ballastml/ballast/store"
 )
 
@@ -37,6 +40,10 @@ type Config struct {
 	// finds none, PUT answers 405.
 	RepoExists func(ctx context.Context, repo string) (bool, error)
 	CreateRepo func(ctx context.Context, repo string) (bool, error)
+	// Manifests lists the repositories holding an OCI manifest with a
+	// digest, with its tags (the registry's ManifestsByDigest). Nil: the
+	// digest endpoint shows Git occurrences only.
+	Manifests func(ctx context.Context, d digest.Digest) ([]oci.ManifestRef, error)
 	// Usage adds up the whole store and ReposUsage given repositories
 	// (the store's). Nil: GET /api/v1/stats answers 404.
 	Usage      func(ctx context.Context) (store.Usage, error)

@@ -6,9 +6,12 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/ballastml/ballast/internal/gitops/gitindex"
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/internal/platform/httpx"
+	"github.com/ballastml/ballast/oci"
 )
 
 // maxScans bounds the index pages one request reads while skipping
@@ -18,12 +21,26 @@ const maxScans = 20
 // digest serves GET /api/v1/digests/{digest}: every commit and path of a
 // repository the caller can read that pins the digest. A digest that only
 // repositories the caller cannot read hold is as unknown as any other.
+//
+// A full digest is also looked up among OCI manifests: a manifest digest
+// (an artifact or image ballast published, or one pushed with oras) shows
+// the repositories that hold it and its tags there.
 func (a *api) digest(w http.ResponseWriter, r *http.Request, rt route) error {
-	oid, err := a.resolveDigest(r, rt.digest)
+	p, err := pageOf(r)
 	if err != nil {
 		return err
 	}
-	p, err := pageOf(r)
+	var manifests []oci.ManifestRef
+	if p.cursor == "" {
+		if manifests, err = a.readableManifests(r, rt.digest); err != nil {
+			return err
+		}
+	}
+	oid, err := a.resolveDigest(r, rt.digest)
+	if errors.Is(err, errDigestNotFound) && len(manifests) > 0 {
+		httpx.WriteJSON(w, http.StatusOK, DigestInfo{Digest: manifestDigest(rt.digest), Occurrences: []Occurrence{}, Manifests: manifests})
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -31,12 +48,41 @@ func (a *api) digest(w http.ResponseWriter, r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
-	if len(occs) == 0 && next == "" && p.cursor == "" {
-		return fmt.Errorf("%w: no repository you can read holds %s in its indexed Git history", errDigestNotFound, digestOf(oid))
+	if len(occs) == 0 && len(manifests) == 0 && next == "" && p.cursor == "" {
+		return fmt.Errorf("%w: no repository you can read holds %s in its indexed Git history or as an OCI manifest", errDigestNotFound, digestOf(oid))
 	}
 	setNext(w, r, next)
-	httpx.WriteJSON(w, http.StatusOK, DigestInfo{Digest: digestOf(oid), Occurrences: occs, NextCursor: next})
+	httpx.WriteJSON(w, http.StatusOK, DigestInfo{Digest: digestOf(oid), Occurrences: occs, Manifests: manifests, NextCursor: next})
 	return nil
+}
+
+// manifestDigest returns s as sha256:<hex>.
+func manifestDigest(s string) string {
+	return "sha256:" + strings.ToLower(strings.TrimPrefix(s, "sha256:"))
+}
+
+// readableManifests returns the manifests with the full digest s in the
+// repositories the caller can read; nothing for a short digest.
+func (a *api) readableManifests(r *http.Request, s string) ([]oci.ManifestRef, error) {
+	if a.Manifests == nil {
+		return nil, nil
+	}
+	d := digest.Digest(manifestDigest(s))
+	if d.Validate() != nil {
+		return nil, nil
+	}
+	all, err := a.Manifests(r.Context(), d)
+	if err != nil {
+		return nil, err
+	}
+	id := auth.FromContext(r.Context())
+	var out []oci.ManifestRef
+	for _, m := range all {
+		if id.Allows(m.Repo, auth.Read) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // readableOccurrences reads index pages until it has p.limit occurrences

@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"github.com/ballastml/ballast/oci"
 	"github.com/ballastml/ballast/store"
 
 	"github.com/ballastml/ballast/internal/gitops/pulllog"
@@ -132,7 +133,10 @@ type Occurrence struct {
 type DigestInfo struct {
 	Digest      string       `json:"digest"`
 	Occurrences []Occurrence `json:"occurrences"`
-	NextCursor  string       `json:"next_cursor"`
+	// Manifests are the repositories the caller can read that hold an
+	// OCI manifest with the digest, with its tags there (first page only).
+	Manifests  []oci.ManifestRef `json:"manifests,omitempty"`
+	NextCursor string            `json:"next_cursor"`
 }
 
 // RefFiles is the body of GET /api/v1/repos/{repo}/refs/{ref}.

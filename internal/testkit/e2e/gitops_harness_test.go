@@ -300,6 +300,11 @@ type (
 			Commit commitDoc `json:"commit"`
 			Refs   []refDoc  `json:"refs"`
 		} `json:"occurrences"`
+		Manifests []struct {
+			Repo      string   `json:"repo"`
+			MediaType string   `json:"media_type"`
+			Tags      []string `json:"tags"`
+		} `json:"manifests"`
 		NextCursor string `json:"next_cursor"`
 	}
 	refFilesDoc struct {

@@ -157,6 +157,18 @@ func TestGitOpsStory(t *testing.T) {
 		}
 	})
 
+	t.Run("which v1.0.0's manifest", func(t *testing.T) {
+		m := m.withT(t)
+		w := decodeJSON[digestDoc](t, "ballast which --json", m.mustCLI(ada, "which", manifest1, "--json"))
+		if len(w.Manifests) != 1 || w.Manifests[0].Repo != repo || !slices.Contains(w.Manifests[0].Tags, "v1.0.0") {
+			t.Errorf("ballast which %s (the manifest of v1.0.0): manifests %+v, want %s with tag v1.0.0", manifest1, w.Manifests, repo)
+		}
+		out := m.mustCLI(ada, "which", manifest1)
+		if !strings.Contains(out, "OCI MANIFEST IN") || !strings.Contains(out, "v1.0.0") {
+			t.Errorf("ballast which %s printed:\n%s", manifest1, out)
+		}
+	})
+
 	t.Run("git-sha12 tags", func(t *testing.T) {
 		m := m.withT(t)
 		tags := m.tags()

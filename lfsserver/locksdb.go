@@ -137,3 +137,12 @@ func scanLock(row interface{ Scan(...any) error }) (lockRecord, error) {
 
 // newLockID returns a random lock id (26 base32 characters, 130 bits).
 func newLockID() string { return strings.ToLower(rand.Text()) }
+
+// DeleteLocks removes every lock of repo, for the deletion of the
+// repository.
+func DeleteLocks(ctx context.Context, d *db.DB, repo string) error {
+	if _, err := d.ExecContext(ctx, `DELETE FROM locks WHERE repo = ?`, repo); err != nil {
+		return fmt.Errorf("lfs: delete the locks of %s: %w", repo, err)
+	}
+	return nil
+}

@@ -165,3 +165,19 @@ func (r *Registry) ManifestsByDigest(ctx context.Context, d digest.Digest) ([]Ma
 	}
 	return out, nil
 }
+
+// DeleteRepo removes every manifest, tag and referrer record of repo. The
+// blobs are the store's to delete (store.DeleteRepo unlinks them).
+func (r *Registry) DeleteRepo(ctx context.Context, repo string) error {
+	tx, err := r.s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{`DELETE FROM tags WHERE repo = ?`, `DELETE FROM manifest_refs WHERE repo = ?`, `DELETE FROM manifests WHERE repo = ?`} {
+		if _, err := tx.ExecContext(ctx, q, repo); err != nil {
+			return fmt.Errorf("oci: delete repository %s: %w", repo, err)
+		}
+	}
+	return tx.Commit()
+}

@@ -417,3 +417,32 @@ func (s *Store) Repos(ctx context.Context, after string, limit int) ([]string, e
 	}
 	return out, rows.Err()
 }
+
+// DeleteRepo removes repo: its links and upload sessions, then the
+// repository itself, and reports whether it existed. The blobs it alone
+// linked are left to garbage collection, which deletes them once unlinked
+// for the grace; the pieces of its upload sessions are reaped as orphans.
+func (s *Store) DeleteRepo(ctx context.Context, repo string) (bool, error) {
+	if err := name.ValidateRepo(repo); err != nil {
+		return false, err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{`DELETE FROM links WHERE repo = ?`, `DELETE FROM uploads WHERE repo = ?`} {
+		if _, err := tx.ExecContext(ctx, q, repo); err != nil {
+			return false, fmt.Errorf("store index: delete repository: %w", err)
+		}
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM repositories WHERE name = ?`, repo)
+	if err != nil {
+		return false, fmt.Errorf("store index: delete repository: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	return n == 1, tx.Commit()
+}

@@ -28,7 +28,7 @@ pointers, so ballast indexes its history and publishes its tags. Connecting
 and disconnecting need admin access to the repository, syncing write access.`,
 	}
 	cf.register(cmd)
-	cmd.AddCommand(newRepoListCmd(&cf), newRepoCreateCmd(&cf), newRepoConnectCmd(&cf), newRepoSyncCmd(&cf), newRepoShowCmd(&cf), newRepoDisconnectCmd(&cf))
+	cmd.AddCommand(newRepoListCmd(&cf), newRepoCreateCmd(&cf), newRepoDeleteCmd(&cf), newRepoConnectCmd(&cf), newRepoSyncCmd(&cf), newRepoShowCmd(&cf), newRepoDisconnectCmd(&cf))
 	return cmd
 }
 
@@ -101,6 +101,44 @@ repository first and writers can push to it.`,
 			return nil
 		},
 	}
+}
+
+func newRepoDeleteCmd(cf *clientFlags) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "delete REPO",
+		Short: "Delete a repository and everything it holds (needs admin access to its name)",
+		Long: `Delete a repository: its links to stored blobs, OCI manifests and tags,
+Git connection and index, locks and upload sessions. Blobs no other
+repository links are deleted by garbage collection once unlinked for the
+grace (ballast serve --gc-grace). The pull log keeps its history. Asks for
+the name again unless --yes is given.`,
+		Example: `  ballast repo delete ml/old-experiment`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, path, err := cf.forRepo(args[0], "")
+			if err != nil {
+				return err
+			}
+			if !yes {
+				fmt.Fprintf(cmd.ErrOrStderr(), "This deletes %s and everything it holds. Type its name to confirm: ", args[0])
+				line, err := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 4096)).ReadString('\n')
+				if err != nil && !errors.Is(err, io.EOF) {
+					return err
+				}
+				if strings.TrimSpace(line) != args[0] {
+					return fmt.Errorf("not deleted: the name typed is not %s", args[0])
+				}
+			}
+			if err := c.Do(cmd.Context(), http.MethodDelete, path, nil, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Deleted %s\n", args[0])
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
+	return cmd
 }
 
 func newRepoConnectCmd(cf *clientFlags) *cobra.Command {

@@ -19,6 +19,7 @@ import (
 	"github.com/ballastml/ballast/internal/platform/auth"
 	"github.com/ballastml/ballast/internal/platform/db"
 	"github.com/ballastml/ballast/internal/platform/lease"
+	"github.com/ballastml/ballast/lfsserver"
 	"github.com/ballastml/ballast/oci"
 	"github.com/ballastml/ballast/store"
 )
@@ -62,10 +63,42 @@ func startGitOps(ctx context.Context, loops *sync.WaitGroup, leases *lease.Lease
 		Published: g.published(reg),
 		Repos:     st.Repos, RepoExists: st.RepoExists, CreateRepo: st.CreateRepo,
 		Usage: st.Usage, ReposUsage: st.ReposUsage, Manifests: reg.ManifestsByDigest,
-		Pending: g.pending,
-		Sync:    g.sync,
+		DeleteRepo: deleteRepo(idx, reg, st, database),
+		Pending:    g.pending,
+		Sync:       g.sync,
 	})
 	return g, nil
+}
+
+// deleteRepo deletes a repository from every part that holds some of it,
+// each through its own package: its Git connection, index and mirror; its
+// manifests and tags; its locks; then its links and upload sessions and
+// the repository itself, last, so that a failure part way leaves it listed
+// and the deletion can be run again. The pull log keeps its history.
+func deleteRepo(idx *gitindex.Indexer, reg *oci.Registry, st *store.Store, d *db.DB) func(ctx context.Context, repo string) (bool, error) {
+	return func(ctx context.Context, repo string) (bool, error) {
+		exists, err := st.RepoExists(ctx, repo)
+		if err != nil {
+			return false, err
+		}
+		if _, err := idx.Source(ctx, repo); err == nil {
+			exists = true // connected to Git, though nothing was pushed
+		}
+		if !exists {
+			return false, nil
+		}
+		if err := idx.Disconnect(ctx, repo); err != nil && !errors.Is(err, gitindex.ErrNotConnected) {
+			return true, err
+		}
+		if err := reg.DeleteRepo(ctx, repo); err != nil {
+			return true, err
+		}
+		if err := lfsserver.DeleteLocks(ctx, d, repo); err != nil {
+			return true, err
+		}
+		_, err = st.DeleteRepo(ctx, repo)
+		return true, err
+	}
 }
 
 // pendingRecheck is how often pending publications look in the store for

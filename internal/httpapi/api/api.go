@@ -40,6 +40,9 @@ type Config struct {
 	// finds none, PUT answers 405.
 	RepoExists func(ctx context.Context, repo string) (bool, error)
 	CreateRepo func(ctx context.Context, repo string) (bool, error)
+	// DeleteRepo deletes a repository and everything it holds, and
+	// reports whether it existed. Nil: DELETE answers 405.
+	DeleteRepo func(ctx context.Context, repo string) (bool, error)
 	// Manifests lists the repositories holding an OCI manifest with a
 	// digest, with its tags (the registry's ManifestsByDigest). Nil: the
 	// digest endpoint shows Git occurrences only.

@@ -67,6 +67,24 @@ func (a *api) createRepo(w http.ResponseWriter, r *http.Request, rt route) error
 	return nil
 }
 
+// deleteRepo serves DELETE /api/v1/repos/{repo}: 204 once the repository
+// and everything it holds are gone; 404 if there was none.
+func (a *api) deleteRepo(w http.ResponseWriter, r *http.Request, rt route) error {
+	if a.DeleteRepo == nil {
+		return fmt.Errorf("%w: this server cannot delete repositories", errMethod)
+	}
+	existed, err := a.DeleteRepo(r.Context(), rt.repo)
+	if err != nil {
+		return err
+	}
+	if !existed {
+		return fmt.Errorf("%w: %q", errRepoNotFound, rt.repo)
+	}
+	a.log.InfoContext(r.Context(), "repository deleted", "repo", rt.repo, "by", caller(r))
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 func (a *api) repoExists(r *http.Request, repo string) (bool, error) {
 	if a.RepoExists == nil {
 		return false, nil

@@ -61,8 +61,9 @@ func (a *api) handlers() map[endpoint]map[string]handler {
 		epRepos:   {http.MethodGet: {auth.None, a.repos}},
 		epStats:   {http.MethodGet: {auth.None, a.stats}},
 		epRepo: {
-			http.MethodGet: {auth.Read, a.showRepo},
-			http.MethodPut: {auth.Admin, a.createRepo},
+			http.MethodGet:    {auth.Read, a.showRepo},
+			http.MethodPut:    {auth.Admin, a.createRepo},
+			http.MethodDelete: {auth.Admin, a.deleteRepo},
 		},
 	}
 }

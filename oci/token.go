@@ -3,6 +3,7 @@ package oci
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -164,7 +165,14 @@ func grantsFor(id *auth.Identity, scopes []resourceScope) []auth.Scope {
 	var out []auth.Scope
 	for _, rs := range scopes {
 		if rs.repo != "*" {
-			out = append(out, auth.Scope{Pattern: rs.repo, Level: granted(id.LevelFor(rs.repo), rs.actions)})
+			have := id.LevelFor(rs.repo)
+			l := granted(have, rs.actions)
+			if l == auth.Write && have >= auth.Admin && slices.Contains(rs.actions, "push") {
+				// An admin's push may create the repository (auth.Creation),
+				// as it may with the API token itself.
+				l = auth.Admin
+			}
+			out = append(out, auth.Scope{Pattern: rs.repo, Level: l})
 			continue
 		}
 		for _, sc := range id.Scopes {

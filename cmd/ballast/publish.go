@@ -104,7 +104,9 @@ func runPublish(cmd *cobra.Command, f publishFlags, ref string) error {
 	if err != nil {
 		return err
 	}
-	st, err := push.Artifact(cmd.Context(), repo, tag, art, push.Objects{Checkout: co, LFS: lfs}.Open)
+	progress, done := newProgress(cmd.ErrOrStderr(), push.LayerBytes(art), "publishing", f.quiet)
+	st, err := push.Artifact(cmd.Context(), repo, tag, art, push.Objects{Checkout: co, LFS: lfs}.Open, progress)
+	done()
 	if err != nil {
 		return withPlainHTTPHint(err, f.plainHTTP, target.Registry)
 	}

@@ -35,9 +35,14 @@ func TestArtifactSkipsPresentBlobs(t *testing.T) {
 		return io.NopCloser(strings.NewReader(contents[oid])), nil
 	}
 	dst := memory.New()
-	st, err := Artifact(ctx, dst, "v1", art, open)
+	var progress atomic.Int64
+	add := func(n int64) { progress.Add(n) }
+	st, err := Artifact(ctx, dst, "v1", art, open, add)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if total := LayerBytes(art); total != 6 || progress.Load() != total {
+		t.Fatalf("first push: progress %d of %d, want all of the 6 layer bytes", progress.Load(), total)
 	}
 	if st.Pushed != 3 || st.Present != 0 || opened.Load() != 2 || st.Bytes != int64(len(art.Config))+6 {
 		t.Fatalf("first push: %+v, %d opened", st, opened.Load())
@@ -46,9 +51,16 @@ func TestArtifactSkipsPresentBlobs(t *testing.T) {
 	if err != nil || desc.Digest != art.Descriptor.Digest {
 		t.Fatalf("tag v1: %v, %v", desc.Digest, err)
 	}
-	st, err = Artifact(ctx, dst, "v2", art, open)
+	progress.Store(0)
+	st, err = Artifact(ctx, dst, "v2", art, open, add)
 	if err != nil || st.Pushed != 0 || st.Present != 3 || opened.Load() != 2 {
 		t.Fatalf("second push: %+v, %v, %d opened", st, err, opened.Load())
+	}
+	if progress.Load() != 6 {
+		t.Fatalf("second push: progress %d, want the 6 layer bytes found present", progress.Load())
+	}
+	if _, err := Artifact(ctx, dst, "v3", art, open, nil); err != nil {
+		t.Fatalf("a push without progress: %v", err)
 	}
 }
 

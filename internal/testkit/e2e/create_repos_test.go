@@ -59,6 +59,11 @@ func TestPushToUnknownRepository(t *testing.T) {
 	e.run(src, "oras", "push", "--plain-http", s.ref(repo, ":v1"), "model.onnx")
 
 	opsAdmin := s.createToken(t, "ops", "ml/*:admin")
+	// Through the registry token flow too: the token oras obtains for an
+	// admin's push may create the repository.
+	admin := newOCIEnv(t)
+	admin.run(src, "oras", "login", "--plain-http", "-u", "ops", "-p", opsAdmin, s.addr)
+	admin.run(src, "oras", "push", "--plain-http", s.ref("ml/new-by-oras", ":v1"), "model.onnx")
 	resp, b := s.do(t, opsAdmin, http.MethodPost, s.url+"/ml/new.git/info/lfs/objects/batch",
 		map[string]string{"Content-Type": "application/vnd.git-lfs+json", "Accept": "application/vnd.git-lfs+json"},
 		strings.NewReader(`{"operation":"upload","objects":[{"oid":"`+oid+`","size":1}]}`))

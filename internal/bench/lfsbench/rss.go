@@ -26,14 +26,17 @@ const (
 // memory. The bytes are generated on the fly, twice: once to learn their
 // sha256 (the oid), once as the request body, so nothing is stored on the
 // client side.
-func (b *bench) rss() error {
+func (b *bench) rss() error { return b.rssOn(b.startServer) }
+
+// rssOn is rss against the server start starts.
+func (b *bench) rssOn(start func() (*server, error)) error {
 	if runtime.GOOS != "linux" {
 		return errors.New("needs /proc/PID/status, which only Linux has")
 	}
 	if err := b.needBaseline(); err != nil {
 		return err
 	}
-	srv, err := b.startServer()
+	srv, err := start()
 	if err != nil {
 		return err
 	}

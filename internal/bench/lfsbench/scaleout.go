@@ -198,3 +198,32 @@ func (b *bench) s3Floor(srv *miniotest.Server, f *dataFile) error {
 	b.printRate("S3 backend alone: read from MinIO", f.size, get, nil)
 	return be.Delete(b.ctx, "floor.raw")
 }
+
+// rssS3 is the rss section with the server's objects in MinIO and its
+// metadata in PostgreSQL.
+func (b *bench) rssS3() error {
+	s3, err := miniotest.Start()
+	if err != nil {
+		return err
+	}
+	defer s3.Close()
+	c, err := minio.New(s3.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s3.AccessKey, s3.SecretKey, "")})
+	if err != nil {
+		return err
+	}
+	if err := c.MakeBucket(b.ctx, "bench", minio.MakeBucketOptions{}); err != nil {
+		return err
+	}
+	pg, err := pgtest.Start()
+	if err != nil {
+		return err
+	}
+	defer pg.Close()
+	return b.rssOn(func() (*server, error) {
+		args, env, err := b.modeArgs(1, s3, pg)
+		if err != nil {
+			return nil, err
+		}
+		return b.startServerWith(args, env)
+	})
+}

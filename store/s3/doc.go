@@ -3,8 +3,8 @@
 // names them.
 //
 // A Put streams: an object that fits in the first buffer (8 MiB) is one
-// PUT; a larger one is a multipart upload of 16 MiB parts, one sent while
-// the next is read, so a Put holds at most 40 MiB whatever the object's
+// PUT; a larger one is a multipart upload of 16 MiB parts, two sent while
+// the next is read, so a Put holds at most 56 MiB whatever the object's
 // size (objects up to 156 GiB). S3 makes an object visible only when its upload
 // completes, so a failed or cancelled Put leaves no object; minio-go aborts
 // its multipart upload, and Reap aborts those a crash left behind.

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -122,9 +123,12 @@ func (b *Backend) putMultipart(ctx context.Context, name, key string, first []by
 	return b.fail(ctx, "complete multipart upload of", name, err)
 }
 
-// sendParts sends first as part 1 and the rest of r as the next parts. One
-// part is sent while the next is read, so the client and S3 both keep
-// moving; a Put holds two part buffers and first.
+// partsInFlight is how many parts of one Put are sent at once.
+const partsInFlight = 2
+
+// sendParts sends first as part 1 and the rest of r as the next parts,
+// partsInFlight at a time while the next is read, so the client and S3 both
+// keep moving; a Put holds partsInFlight+1 part buffers and first.
 func (b *Backend) sendParts(ctx context.Context, name, key, id string, first []byte, r io.Reader) ([]minio.CompletePart, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -134,7 +138,7 @@ func (b *Backend) sendParts(ctx context.Context, name, key, id string, first []b
 		buf  *[]byte // to give back once sent; nil for first
 	}
 	todo := make(chan part)
-	free := make(chan *[]byte, 2)
+	free := make(chan *[]byte, partsInFlight+1)
 	for range cap(free) {
 		free <- partPool.Get().(*[]byte)
 	}
@@ -144,33 +148,44 @@ func (b *Backend) sendParts(ctx context.Context, name, key, id string, first []b
 		}
 	}()
 	var (
+		mu      sync.Mutex // guards parts and sendErr
 		parts   []minio.CompletePart
 		sendErr error
-		sent    = make(chan struct{})
+		senders sync.WaitGroup
 	)
-	go func() {
-		defer close(sent)
-		for p := range todo {
-			if sendErr == nil {
-				partOpts := partOptionsFor(p.data)
-				var up minio.ObjectPart
-				err := sendRetrying(ctx, func() error {
-					var err error
-					up, err = b.put.PutObjectPart(ctx, b.cfg.Bucket, key, id, p.num, bytes.NewReader(p.data), int64(len(p.data)), partOpts)
-					return err
-				})
-				if err != nil {
-					sendErr = b.fail(ctx, "put part of", name, err)
-					cancel() // the reader stops
-				} else {
-					parts = append(parts, minio.CompletePart{PartNumber: p.num, ETag: up.ETag})
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return sendErr != nil
+	}
+	for range partsInFlight {
+		senders.Go(func() {
+			for p := range todo {
+				if !failed() {
+					partOpts := partOptionsFor(p.data)
+					var up minio.ObjectPart
+					err := sendRetrying(ctx, func() error {
+						var err error
+						up, err = b.put.PutObjectPart(ctx, b.cfg.Bucket, key, id, p.num, bytes.NewReader(p.data), int64(len(p.data)), partOpts)
+						return err
+					})
+					mu.Lock()
+					if err != nil {
+						if sendErr == nil {
+							sendErr = b.fail(ctx, "put part of", name, err)
+						}
+						cancel() // the reader stops
+					} else {
+						parts = append(parts, minio.CompletePart{PartNumber: p.num, ETag: up.ETag})
+					}
+					mu.Unlock()
+				}
+				if p.buf != nil {
+					free <- p.buf
 				}
 			}
-			if p.buf != nil {
-				free <- p.buf
-			}
-		}
-	}()
+		})
+	}
 	readErr := func() error {
 		todo <- part{num: 1, data: first}
 		for num := 2; ; num++ {
@@ -196,13 +211,15 @@ func (b *Backend) sendParts(ctx context.Context, name, key, id string, first []b
 		}
 	}()
 	close(todo)
-	<-sent
+	senders.Wait()
 	switch {
 	case sendErr != nil:
 		return nil, sendErr
 	case readErr != nil:
 		return nil, readErr
 	}
+	// S3 wants the parts in order; they finish in any.
+	slices.SortFunc(parts, func(a, b minio.CompletePart) int { return a.PartNumber - b.PartNumber })
 	return parts, nil
 }
 

@@ -27,3 +27,12 @@ func TestVersion(t *testing.T) {
 		t.Errorf("String() = %q", got)
 	}
 }
+
+// Shell completion is cobra's: `ballast completion bash` prints a script
+// that completes the commands.
+func TestCompletion(t *testing.T) {
+	out, err := run(t, "completion", "bash")
+	if err != nil || !strings.Contains(out, "__start_ballast") {
+		t.Fatalf("ballast completion bash: %v, %.200q", err, out)
+	}
+}

@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
-
 	"github.com/ballastml/ballast/internal/testkit/miniotest"
 	"github.com/ballastml/ballast/store"
 	"github.com/ballastml/ballast/store/backendtest"
@@ -26,11 +23,7 @@ const bucket = "ballast-test"
 
 func TestMain(m *testing.M) {
 	os.Exit(miniotest.Main(m, &srv, func(s *miniotest.Server) error {
-		c, err := minio.New(s.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, "")})
-		if err != nil {
-			return err
-		}
-		return c.MakeBucket(context.Background(), bucket, minio.MakeBucketOptions{})
+		return s.MakeBucket(context.Background(), bucket)
 	}))
 }
 

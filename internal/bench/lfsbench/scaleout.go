@@ -3,17 +3,12 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create the database
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/ballastml/ballast/internal/testkit/miniotest"
 	"github.com/ballastml/ballast/internal/testkit/pgtest"
@@ -40,11 +35,7 @@ func (b *bench) scaleout() error {
 		return err
 	}
 	defer s3.Close()
-	c, err := minio.New(s3.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s3.AccessKey, s3.SecretKey, "")})
-	if err != nil {
-		return err
-	}
-	if err := c.MakeBucket(b.ctx, "bench", minio.MakeBucketOptions{}); err != nil {
+	if err := s3.MakeBucket(b.ctx, "bench"); err != nil {
 		return err
 	}
 	pg, err := pgtest.Start()
@@ -146,18 +137,14 @@ func (b *bench) modeArgs(k int, s3 *miniotest.Server, pg *pgtest.Server) ([]stri
 	if k == 0 {
 		return nil, nil, nil
 	}
-	name := "b_" + strings.ToLower(rand.Text()[:10])
-	admin, err := sql.Open("pgx", pg.DSN("postgres"))
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	dbURL, err := pg.CreateDatabase(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer admin.Close()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		return nil, nil, err
-	}
-	return []string{"--db", pg.DSN(name), "--store", "s3://bench/" + name, "--s3-endpoint", s3.URL(), "--s3-path-style"},
+	prefix := strings.ToLower(rand.Text()[:10])
+	return []string{"--db", dbURL, "--store", "s3://bench/" + prefix, "--s3-endpoint", s3.URL(), "--s3-path-style"},
 		s3.Env(), nil
 }
 
@@ -207,11 +194,7 @@ func (b *bench) rssS3() error {
 		return err
 	}
 	defer s3.Close()
-	c, err := minio.New(s3.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s3.AccessKey, s3.SecretKey, "")})
-	if err != nil {
-		return err
-	}
-	if err := c.MakeBucket(b.ctx, "bench", minio.MakeBucketOptions{}); err != nil {
+	if err := s3.MakeBucket(b.ctx, "bench"); err != nil {
 		return err
 	}
 	pg, err := pgtest.Start()

@@ -10,18 +10,13 @@ package dbtest
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for creating databases
-
 	"github.com/ballastml/ballast/internal/platform/db"
+	"github.com/ballastml/ballast/internal/testkit/pgtest"
 )
 
 // EnvPostgres names the variable holding the PostgreSQL server's URL.
@@ -51,29 +46,12 @@ func Open(t testing.TB) *db.DB {
 // its URL; the database is dropped when t ends.
 func NewPostgres(t testing.TB, serverURL string) string {
 	t.Helper()
-	u, err := url.Parse(serverURL)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	dbURL, err := pgtest.CreateDatabase(ctx, serverURL)
 	if err != nil {
 		t.Fatalf("%s: %v", EnvPostgres, err)
 	}
-	name := "t_" + strings.ToLower(rand.Text()[:12])
-	admin, err := sql.Open("pgx", serverURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		a, err := sql.Open("pgx", serverURL)
-		if err != nil {
-			return
-		}
-		defer a.Close()
-		a.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-	})
-	u.Path = "/" + name
-	return u.String()
+	t.Cleanup(func() { pgtest.DropDatabase(context.Background(), dbURL) })
+	return dbURL
 }

@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
-
 	"github.com/ballastml/ballast/internal/testkit/dbtest"
 	"github.com/ballastml/ballast/internal/testkit/miniotest"
 	"github.com/ballastml/ballast/internal/testkit/pgtest"
@@ -67,11 +64,7 @@ func startS3() (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("BALLAST_E2E_STORE=s3 needs a real MinIO: %w", err)
 	}
-	c, err := minio.New(s.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, "")})
-	if err == nil {
-		err = c.MakeBucket(context.Background(), s3Bucket, minio.MakeBucketOptions{})
-	}
-	if err != nil {
+	if err := s.MakeBucket(context.Background(), s3Bucket); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -105,8 +98,7 @@ func TestS3StartupErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer srv.Close()
-		c, _ := minio.New(srv.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, "")})
-		if err := c.MakeBucket(t.Context(), s3Bucket, minio.MakeBucketOptions{}); err != nil {
+		if err := srv.MakeBucket(t.Context(), s3Bucket); err != nil {
 			t.Fatal(err)
 		}
 	}

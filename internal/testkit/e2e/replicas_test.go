@@ -21,9 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
-
 	"github.com/ballastml/ballast/internal/testkit/dbtest"
 	"github.com/ballastml/ballast/internal/testkit/miniotest"
 	"github.com/ballastml/ballast/internal/testkit/pgtest"
@@ -67,8 +64,7 @@ func sharedServices(t *testing.T) (s3 *miniotest.Server, bucket, dbURL string) {
 			t.Fatal(err)
 		}
 		t.Cleanup(s3.Close)
-		c, _ := minio.New(s3.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s3.AccessKey, s3.SecretKey, "")})
-		if err := c.MakeBucket(context.Background(), s3Bucket, minio.MakeBucketOptions{}); err != nil {
+		if err := s3.MakeBucket(context.Background(), s3Bucket); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -8,9 +8,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
-
 	"github.com/ballastml/ballast/internal/testkit/miniotest"
 )
 
@@ -25,8 +22,7 @@ func TestS3Outage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	c, _ := minio.New(srv.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, "")})
-	if err := c.MakeBucket(t.Context(), "outage", minio.MakeBucketOptions{}); err != nil {
+	if err := srv.MakeBucket(t.Context(), "outage"); err != nil {
 		t.Fatal(err)
 	}
 	s := startServer(t)

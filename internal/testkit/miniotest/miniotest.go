@@ -14,6 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // Server is a running MinIO process.
@@ -184,4 +187,13 @@ func Main(m *testing.M, srv **Server, setup func(*Server) error) int {
 		}
 	}
 	return m.Run()
+}
+
+// MakeBucket creates a bucket on the server.
+func (s *Server) MakeBucket(ctx context.Context, name string) error {
+	c, err := minio.New(s.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, "")})
+	if err != nil {
+		return err
+	}
+	return c.MakeBucket(ctx, name, minio.MakeBucketOptions{})
 }

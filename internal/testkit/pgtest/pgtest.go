@@ -1,14 +1,21 @@
 package pgtest
 
 import (
+	"context"
+	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for creating databases
 )
 
 // Server is a running PostgreSQL cluster.
@@ -125,4 +132,47 @@ func (s *Server) Close() {
 // DSN returns the URL of database name.
 func (s *Server) DSN(name string) string {
 	return fmt.Sprintf("postgres://ballast@127.0.0.1:%d/%s?sslmode=disable", s.Port, name)
+}
+
+// CreateDatabase creates an empty database with a new name on the server
+// and returns its URL.
+func (s *Server) CreateDatabase(ctx context.Context) (string, error) {
+	return CreateDatabase(ctx, s.DSN("postgres"))
+}
+
+// CreateDatabase creates an empty database with a new name on the server
+// at serverURL (any database's URL on it) and returns the new one's URL.
+func CreateDatabase(ctx context.Context, serverURL string) (string, error) {
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		return "", err
+	}
+	admin, err := sql.Open("pgx", serverURL)
+	if err != nil {
+		return "", err
+	}
+	defer admin.Close()
+	name := "t_" + strings.ToLower(rand.Text()[:12])
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", fmt.Errorf("create database: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// DropDatabase drops the database at dbURL, closing its connections.
+func DropDatabase(ctx context.Context, dbURL string) error {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	u.Path = "/postgres"
+	admin, err := sql.Open("pgx", u.String())
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	_, err = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	return err
 }

@@ -236,6 +236,11 @@ func TestCreateRepo(t *testing.T) {
 			repos[r] = true
 			return created, nil
 		}
+		c.DeleteRepo = func(_ context.Context, r string) (bool, error) {
+			existed := repos[r]
+			delete(repos, r)
+			return existed, nil
+		}
 	})
 	admin := e.token("ops", "ml/*:admin")
 	writer := e.token("ci", "ml/*:write")
@@ -261,6 +266,15 @@ func TestCreateRepo(t *testing.T) {
 	if r.Name != "ml/new" {
 		t.Errorf("GET /api/v1/repos/ml/new: %+v", r)
 	}
+
+	resp, b = e.do(http.MethodDelete, "/api/v1/repos/ml/new", writer, "")
+	wantError(t, resp, b, http.StatusForbidden, "forbidden")
+	resp, b = e.do(http.MethodDelete, "/api/v1/repos/ml/new", admin, "")
+	if resp.StatusCode != http.StatusNoContent || repos["ml/new"] {
+		t.Fatalf("DELETE /api/v1/repos/ml/new: %d %s, repos %v", resp.StatusCode, b, repos)
+	}
+	resp, b = e.do(http.MethodDelete, "/api/v1/repos/ml/new", admin, "")
+	wantError(t, resp, b, http.StatusNotFound, "repo_not_found")
 }
 
 // TestStats: GET /api/v1/stats shows the repositories the token can read,

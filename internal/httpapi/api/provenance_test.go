@@ -288,7 +288,7 @@ func TestRoutingAndAuth(t *testing.T) {
 	}{
 		{"GET", "/api/v1/nothing", s.admin, 404, "not_found", ""},
 		{"GET", "/api/v1/repos/ml/a", s.admin, 404, "repo_not_found", ""},
-		{"POST", "/api/v1/repos/ml/a", s.admin, 405, "method_not_allowed", "GET, PUT"},
+		{"POST", "/api/v1/repos/ml/a", s.admin, 405, "method_not_allowed", "DELETE, GET, PUT"},
 		{"GET", "/api/v1/repos//x", s.admin, 400, "invalid_repo", ""},
 		{"GET", "/api/v1/repos/ML/a/git", s.admin, 400, "invalid_repo", ""},
 		{"GET", "/api/v1/repos/ml/a%2Fb/git", s.admin, 400, "invalid_repo", ""},

@@ -30,6 +30,7 @@ var sections = []section{
 	{"scaleout", "git-lfs push and fetch of 1 GiB with the objects in MinIO and the metadata in PostgreSQL, against local disk and SQLite", (*bench).scaleout},
 	{"rss", "server memory while receiving a 4 GiB upload, then four concurrent 1 GiB ones", (*bench).rss},
 	{"rss-s3", "the same with the objects in MinIO and the metadata in PostgreSQL", (*bench).rssS3},
+	{"replicas", "16 concurrent pushes to one replica and to two, on MinIO and PostgreSQL", (*bench).replicas},
 	{"stall", "uploads that stop sending: another repository's upload of the same digest, and the server's memory with 150 stalled", (*bench).stall},
 	{"dedup", "stored size after pushing through the server", (*bench).dedup},
 	{"chunksize", "average chunk size, measured on the store package alone", (*bench).chunksize},

@@ -82,7 +82,7 @@ func (b *bench) startServerWith(args, env []string) (*server, error) {
 		addr:   addr,
 		dir:    dir,
 		url:    "http://" + addr,
-		token:  "blst_" + hex.EncodeToString(randomBytes(32)),
+		token:  adminToken(env),
 		data:   filepath.Join(dir, "data"),
 		log:    filepath.Join(dir, "ballast.log"),
 		exited: make(chan struct{}),
@@ -109,6 +109,17 @@ func (b *bench) startServerWith(args, env []string) (*server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// adminToken is the BALLAST_ADMIN_TOKEN of env, so that replicas share
+// one, or a new one.
+func adminToken(env []string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "BALLAST_ADMIN_TOKEN="); ok {
+			return v
+		}
+	}
+	return "blst_" + hex.EncodeToString(randomBytes(32))
 }
 
 func randomBytes(n int) []byte {

@@ -37,7 +37,7 @@ type faultyS3 struct {
 	proxy  *httputil.ReverseProxy
 }
 
-func newFaultyS3(t *testing.T, target string) *httptest.Server {
+func newFaultyS3(t *testing.T, target string) (*faultyS3, *httptest.Server) {
 	u, _ := url.Parse(target)
 	f := &faultyS3{rnd: mrand.New(mrand.NewPCG(1, 2)), counts: map[string]int{}}
 	f.proxy = &httputil.ReverseProxy{
@@ -54,11 +54,8 @@ func newFaultyS3(t *testing.T, target string) *httptest.Server {
 	}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	faults[srv.URL] = f
-	return srv
+	return f, srv
 }
-
-var faults = map[string]*faultyS3{}
 
 // pick reports, when faults are on, whether to inject kind, with a chance
 // of 1 in n.
@@ -153,7 +150,7 @@ func (c *cutBody) Close() error { return c.r.Close() }
 // whole: 0 lost, 0 corrupt.
 func TestStoreThroughFaultyS3(t *testing.T) {
 	setCredentials(t, srv.AccessKey, srv.SecretKey)
-	proxy := newFaultyS3(t, srv.URL())
+	f, proxy := newFaultyS3(t, srv.URL())
 	backend, err := s3.New(s3.Config{Bucket: bucket, Prefix: "faults/" + strings.ToLower(rand.Text()[:8]),
 		Endpoint: proxy.URL, PathStyle: true, Region: "us-east-1"})
 	if err != nil {
@@ -164,7 +161,6 @@ func TestStoreThroughFaultyS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	f := faults[proxy.URL]
 	f.set(true)
 
 	ctx := context.Background()

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,8 +32,6 @@ func setCredentials(t *testing.T, access, secret string) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
 }
 
-var prefixes atomic.Int64
-
 // newBackend returns a backend on a prefix no other test uses.
 func newBackend(t *testing.T) *s3.Backend {
 	t.Helper()
@@ -46,7 +43,6 @@ func newBackend(t *testing.T) *s3.Backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prefixes.Add(1)
 	if err := b.Check(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -128,16 +128,19 @@ func (s *Server) Stop() {
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
-		s.kill()
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-done
 	}
 	s.cmd = nil
 	s.log.Close()
 }
 
+// kill stops a server that Stop does not wait for (one that did not start).
 func (s *Server) kill() {
 	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 	s.cmd.Wait()
 	s.cmd = nil
+	s.log.Close()
 }
 
 // Restart starts a stopped server again on the same address and data.
